@@ -1,0 +1,38 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "framechain",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Store", targets: ["Store"]),
+        .library(name: "Chain", targets: ["Chain"]),
+        .executable(name: "framechain", targets: ["Tool"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+        .systemLibrary(
+            name: "CCrypto", pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .target(name: "Store", dependencies: ["CSQLite", "CCrypto"]),
+        .target(name: "Chain", dependencies: ["Store", "CZlib"]),
+        .executableTarget(
+            name: "Tool",
+            dependencies: [
+                "Store", "Chain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "ChainTests", dependencies: ["Chain", "Store"]),
+        .testTarget(name: "ToolTests", dependencies: ["Tool", "Store", "Chain"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,13 @@
+import ArgumentParser
+import Chain
+import Store
+
+@main
+struct FrameChainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "framechain",
+        abstract: "A content-addressed cache and replay system for chained image generation.",
+        version: FrameChainVersion.current,
+        subcommands: []
+    )
+}
