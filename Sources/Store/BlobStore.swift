@@ -1,0 +1,204 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A blob written to the staging area, fsynced, and ready to be renamed into place.
+struct StagedBlob: Sendable {
+    let digest: Digest
+    let size: Int
+    let mediaType: MediaType?
+    let temporaryPath: String
+}
+
+/// The blob files of a store: `blobs/sha256/<2 hex>/<64 hex>`, staged in `tmp/` (SPEC §4).
+///
+/// A blob becomes visible only after its bytes are fully written and fsynced to a staging file, renamed into
+/// place, and the directory fsynced. This type knows only files; ``Store`` records blobs in the database.
+struct BlobStore: Sendable {
+    let root: String
+    var blobsDirectory: String { root + "/blobs/sha256" }
+    var stagingDirectory: String { root + "/tmp" }
+
+    /// The file that holds `digest`'s bytes.
+    func path(for digest: Digest) -> String {
+        let hex = digest.hexString
+        return "\(blobsDirectory)/\(hex.prefix(2))/\(hex)"
+    }
+
+    /// Creates the directory layout (mode 0700).
+    func createLayout() throws(StoreError) {
+        for directory in [root, root + "/blobs", blobsDirectory, stagingDirectory] {
+            do { try FileSystem.makeDirectory(directory, mode: 0o700) } catch {
+                throw .io("cannot create directory", directory, error)
+            }
+        }
+    }
+
+    // MARK: - Staging
+
+    private func makeStagingFile() throws(StoreError) -> (FileHandle, String) {
+        while true {
+            let name = "put-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+            let path = "\(stagingDirectory)/\(name)"
+            do {
+                return (try FileHandle.create(exclusiveAt: path, mode: 0o600), path)
+            } catch .exists {
+                continue
+            } catch {
+                throw .io("cannot create staging file", path, error)
+            }
+        }
+    }
+
+    /// Copies the regular file at `source` into a staging file, hashing as it goes, and fsyncs it.
+    func stage(fileAt source: String) throws(StoreError) -> StagedBlob {
+        let input = try FileHasher.openRegularFile(source)
+        let (output, temporaryPath) = try makeStagingFile()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: FileHasher.chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        do throws(StoreError) {
+            var hasher = SHA256()
+            var size = 0
+            var mediaType: MediaType?
+            while true {
+                let count: Int
+                do { count = try input.readFully(into: buffer) } catch { throw StoreError.io("read", source, error) }
+                if count == 0 { break }
+                let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+                if size == 0 { mediaType = MediaType.sniff(chunk) }
+                hasher.update(bufferPointer: chunk)
+                do { try output.write(all: chunk) } catch { throw StoreError.io("write", temporaryPath, error) }
+                size += count
+            }
+            do {
+                try output.sync()
+                try output.close()
+            } catch {
+                throw StoreError.io("fsync", temporaryPath, error)
+            }
+            return StagedBlob(digest: hasher.finalize(), size: size, mediaType: mediaType, temporaryPath: temporaryPath)
+        } catch {
+            try? FileSystem.removeFile(temporaryPath)
+            throw error
+        }
+    }
+
+    /// Writes `bytes` into a staging file and fsyncs it.
+    func stage(bytes: [UInt8]) throws(StoreError) -> StagedBlob {
+        let (output, temporaryPath) = try makeStagingFile()
+        do throws(Errno) {
+            try bytes.withUnsafeBytes { (raw) -> Result<Void, Errno> in Result { () throws(Errno) in try output.write(all: raw) } }.get()
+            try output.sync()
+            try output.close()
+        } catch {
+            try? FileSystem.removeFile(temporaryPath)
+            throw .io("write", temporaryPath, error)
+        }
+        return StagedBlob(
+            digest: SHA256.hash(data: bytes), size: bytes.count, mediaType: MediaType.sniff(bytes),
+            temporaryPath: temporaryPath)
+    }
+
+    // MARK: - Publishing
+
+    /// Renames staged blobs into place and fsyncs each touched directory once.
+    ///
+    /// A digest whose file already exists with the right size is left as it is (putting an existing blob is a
+    /// no-op); one whose file has the wrong size is replaced, which repairs a damaged copy.
+    func publish(_ staged: [StagedBlob]) throws(StoreError) {
+        var touched: Set<String> = []
+        var createdPrefixes = false
+        for blob in staged {
+            let destination = path(for: blob.digest)
+            if let info = try? FileSystem.status(at: destination), Int(info.st_size) == blob.size {
+                try? FileSystem.removeFile(blob.temporaryPath)
+                continue
+            }
+            let directory = String(destination.dropLast(65))
+            do {
+                if try FileSystem.makeDirectory(directory, mode: 0o700) { createdPrefixes = true }
+                try FileSystem.rename(blob.temporaryPath, to: destination)
+            } catch {
+                try? FileSystem.removeFile(blob.temporaryPath)
+                throw .io("cannot move blob into place", destination, error)
+            }
+            touched.insert(directory)
+        }
+        if createdPrefixes { touched.insert(blobsDirectory) }
+        for directory in touched.sorted() {
+            do { try FileSystem.syncDirectory(directory) } catch { throw .io("fsync", directory, error) }
+        }
+    }
+
+    /// Removes staging files that were not published.
+    func discard(_ staged: [StagedBlob]) {
+        for blob in staged { try? FileSystem.removeFile(blob.temporaryPath) }
+    }
+
+    // MARK: - Reading
+
+    /// Reads a whole blob and verifies it against its digest.
+    ///
+    /// - Throws: ``StoreError`` `notFound` if the file is missing, `integrity` if its bytes do not hash to
+    ///   `digest`.
+    func contents(of digest: Digest) throws(StoreError) -> [UInt8] {
+        let file = path(for: digest)
+        let handle: FileHandle
+        do { handle = try FileHandle.open(forReadingAt: file) } catch .notFound {
+            throw StoreError(code: .notFound, message: "blob \(digest) is missing from the store (\(file))")
+        } catch {
+            throw .io("cannot open", file, error)
+        }
+        let size: Int
+        do { size = Int(try handle.status().st_size) } catch { throw .io("cannot stat", file, error) }
+        var bytes = [UInt8](repeating: 0, count: size)
+        let read = bytes.withUnsafeMutableBytes { raw in Result { () throws(Errno) in try handle.readFully(into: raw) } }
+        let count: Int
+        do { count = try read.get() } catch { throw .io("read", file, error) }
+        bytes.removeLast(size - count)
+        guard SHA256.hash(data: bytes) == digest else {
+            throw StoreError(code: .integrity, message: "blob \(digest) is corrupt: its bytes do not match its digest")
+        }
+        return bytes
+    }
+
+    /// Hashes the blob file of `digest` in chunks; returns `nil` if the file is missing.
+    func storedDigest(of digest: Digest) throws(StoreError) -> (digest: Digest, size: Int)? {
+        do {
+            return try FileHasher.hash(fileAt: path(for: digest))
+        } catch .notFound {
+            return nil
+        }
+    }
+
+    /// Streams a blob to `body` in chunks, after verifying the whole file once.
+    ///
+    /// The file is hashed first, so that nothing from a corrupt blob reaches `body`; it is hashed again while
+    /// streaming, and a change between the two reads is reported as an integrity error.
+    func stream(_ digest: Digest, to body: (UnsafeRawBufferPointer) throws(StoreError) -> Void) throws(StoreError) {
+        guard let first = try storedDigest(of: digest) else {
+            throw StoreError(code: .notFound, message: "blob \(digest) is missing from the store")
+        }
+        guard first.digest == digest else {
+            throw StoreError(code: .integrity, message: "blob \(digest) is corrupt: its bytes do not match its digest")
+        }
+        let file = path(for: digest)
+        let handle = try FileHasher.openRegularFile(file)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: FileHasher.chunkSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var hasher = SHA256()
+        while true {
+            let count: Int
+            do { count = try handle.read(into: buffer) } catch { throw .io("read", file, error) }
+            if count == 0 { break }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+            hasher.update(bufferPointer: chunk)
+            try body(chunk)
+        }
+        guard hasher.finalize() == digest else {
+            throw StoreError(code: .integrity, message: "blob \(digest) changed while it was being read")
+        }
+    }
+}

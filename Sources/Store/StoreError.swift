@@ -1,0 +1,58 @@
+/// An error from the store, with a stable code, a one-line message and its cause.
+///
+/// Modelled on swift-nio's `FileSystemError`: the ``code`` says what kind of failure it was (and so which
+/// exit code the tool uses), the ``message`` says what and where, and ``cause`` keeps the underlying error.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    /// The kind of failure.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// A file or blob that was asked for does not exist.
+        public static let notFound = Code("notFound")
+        /// The input is not what it must be (not a regular file, not an image, a malformed digest, a bad bundle).
+        public static let invalidInput = Code("invalidInput")
+        /// Stored bytes or keys do not match their digests.
+        public static let integrity = Code("integrity")
+        /// A file-system operation failed.
+        public static let io = Code("io")
+        /// The lineage database failed.
+        public static let database = Code("database")
+        /// The store was written by a newer, incompatible framechain.
+        public static let unsupportedFormat = Code("unsupportedFormat")
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// What went wrong and where, in one line.
+    public var message: String
+    /// The underlying error, if any.
+    public var cause: (any Error & Sendable)?
+
+    /// Creates an error.
+    public init(code: Code, message: String, cause: (any Error & Sendable)? = nil) {
+        self.code = code
+        self.message = message
+        self.cause = cause
+    }
+
+    public var description: String { message }
+
+    public static let notFound = Code.notFound
+    public static let invalidInput = Code.invalidInput
+    public static let integrity = Code.integrity
+
+    static func io(_ what: String, _ path: String, _ errno: Errno) -> StoreError {
+        StoreError(code: errno == .notFound ? .notFound : .io, message: "\(path): \(what): \(errno)", cause: errno)
+    }
+
+    static func database(_ error: SQLiteError) -> StoreError {
+        StoreError(code: .database, message: "store database: \(error)", cause: error)
+    }
+}
+
+/// Matches an error against a store error code, so callers can write `catch StoreError.integrity`.
+public func ~= (pattern: StoreError.Code, error: any Error) -> Bool {
+    (error as? StoreError)?.code == pattern
+}
