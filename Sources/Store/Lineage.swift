@@ -1,0 +1,415 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A row of `generations` with its input edges: one generation per key.
+public struct GenerationRecord: Sendable, Hashable {
+    /// The key: SHA-256 of ``request``.
+    public let key: Digest
+    /// The exact RFC 8785 request text that was hashed into ``key``.
+    public let request: String
+    /// The digest of the generated image.
+    public let output: Digest
+    /// The backend that generated it.
+    public let backend: String
+    /// The model named in the request.
+    public let model: String
+    /// The provider's resolved model version, when reported.
+    public let modelVersion: String?
+    /// The provider's id for the generation, when reported.
+    public let providerID: String?
+    /// The provider's usage or cost report, as JSON text.
+    public let usage: String?
+    /// When it was generated (RFC 3339, UTC).
+    public let createdAt: String
+    /// How long the generator took, in milliseconds.
+    public let durationMilliseconds: Int
+    /// The input digests, in request order.
+    public let inputs: [Digest]
+
+    /// Creates a record.
+    public init(
+        key: Digest, request: String, output: Digest, backend: String, model: String, modelVersion: String? = nil,
+        providerID: String? = nil, usage: String? = nil, createdAt: String, durationMilliseconds: Int, inputs: [Digest]
+    ) {
+        self.key = key
+        self.request = request
+        self.output = output
+        self.backend = backend
+        self.model = model
+        self.modelVersion = modelVersion
+        self.providerID = providerID
+        self.usage = usage
+        self.createdAt = createdAt
+        self.durationMilliseconds = durationMilliseconds
+        self.inputs = inputs
+    }
+}
+
+/// How a run ended (or that it is still running).
+public enum RunStatus: String, Sendable, Hashable, CaseIterable {
+    case running, succeeded, failed, interrupted
+}
+
+/// What a run did for one node.
+public enum LinkOutcome: String, Sendable, Hashable, CaseIterable {
+    /// The generation was already in the store.
+    case hit
+    /// The generator was called and succeeded.
+    case generated
+    /// The generator failed (after retries).
+    case failed
+    /// Not attempted because an upstream link failed or the run was interrupted.
+    case skipped
+}
+
+/// A row of `runs`: one invocation of `framechain run`.
+public struct RunRecord: Sendable, Hashable {
+    /// The run id, e.g. `20261125-174346-3fa9c1`.
+    public let id: String
+    /// The plan's `name`.
+    public let planName: String
+    /// The digest of the plan file, stored as a blob.
+    public let plan: Digest
+    /// The plan file's path as given on the command line (informational).
+    public let planPath: String?
+    /// The digest of the initial reference image, stored as a blob.
+    public let initialReference: Digest?
+    /// The `--take` overrides as canonical JSON text (`{"start/2":3}`).
+    public let takes: String
+    /// When it started (RFC 3339, UTC).
+    public let startedAt: String
+    /// When it finished, if it did.
+    public let finishedAt: String?
+    /// Its status as recorded.
+    public let status: RunStatus
+    /// `generate` (a normal run), `offline` (`run --offline`) or `import` (from a bundle).
+    public let mode: String
+    /// The process that ran it.
+    public let processID: Int?
+
+    /// Creates a record.
+    public init(
+        id: String, planName: String, plan: Digest, planPath: String?, initialReference: Digest?, takes: String,
+        startedAt: String, finishedAt: String?, status: RunStatus, mode: String, processID: Int?
+    ) {
+        self.id = id
+        self.planName = planName
+        self.plan = plan
+        self.planPath = planPath
+        self.initialReference = initialReference
+        self.takes = takes
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.status = status
+        self.mode = mode
+        self.processID = processID
+    }
+
+    /// The status to show: a `running` run whose process is gone was interrupted without recording it
+    /// (killed, or the machine went down).
+    public var effectiveStatus: RunStatus {
+        guard status == .running, let processID else { return status }
+        if processID == Int(getpid()) { return status }
+        return kill(pid_t(processID), 0) == 0 || errno == EPERM ? .running : .interrupted
+    }
+
+    static let columns = "id, plan_name, plan, plan_path, initial_reference, takes, started_at, finished_at, status, mode, pid"
+
+    init(row: Row) {
+        self.init(
+            id: row.string(0)!, planName: row.string(1) ?? "", plan: row.digest(2)!, planPath: row.string(3),
+            initialReference: row.digest(4), takes: row.string(5) ?? "{}", startedAt: row.string(6) ?? "",
+            finishedAt: row.string(7), status: RunStatus(rawValue: row.string(8) ?? "") ?? .failed,
+            mode: row.string(9) ?? "generate", processID: row.int(10))
+    }
+}
+
+/// A row of `run_links`: what one run did for one node.
+public struct RunLinkRecord: Sendable, Hashable {
+    /// The node id, e.g. `start/2`.
+    public let node: String
+    /// The node's place in the plan's order (ref/1, start/1, end/1, ref/2, …), from 0.
+    public let position: Int
+    /// The link's key, or `nil` when it was skipped before its key was known.
+    public let key: Digest?
+    /// The output digest, for hits and generated links.
+    public let output: Digest?
+    /// What happened.
+    public let outcome: LinkOutcome
+    /// Why it was generated or skipped (`prompt changed`, `reference changed (start/2 regenerated)`, …).
+    public let reason: String?
+    /// The failure message, for failed links.
+    public let error: String?
+
+    /// Creates a record.
+    public init(
+        node: String, position: Int, key: Digest?, output: Digest?, outcome: LinkOutcome, reason: String?,
+        error: String?
+    ) {
+        self.node = node
+        self.position = position
+        self.key = key
+        self.output = output
+        self.outcome = outcome
+        self.reason = reason
+        self.error = error
+    }
+
+    static let columns = "node, position, key, output, outcome, reason, error"
+
+    init(row: Row) {
+        self.init(
+            node: row.string(0)!, position: row.int(1) ?? 0, key: row.digest(2), output: row.digest(3),
+            outcome: LinkOutcome(rawValue: row.string(4) ?? "") ?? .failed, reason: row.string(5), error: row.string(6))
+    }
+}
+
+/// The latest recorded attempt at a node, across the runs of one plan name.
+public struct PreviousLink: Sendable, Hashable {
+    /// The run that recorded it.
+    public let runID: String
+    /// The key it had.
+    public let key: Digest
+    /// What happened then.
+    public let outcome: LinkOutcome
+}
+
+// MARK: - Generations
+
+extension Store {
+    /// The generation stored under `key`, with its inputs, or `nil`.
+    public func generation(for key: Digest) throws(StoreError) -> GenerationRecord? {
+        try read { db in try Self.generation(for: key, in: db) }
+    }
+
+    static func generation(for key: Digest, in db: Database) throws -> GenerationRecord? {
+        guard
+            let row = try db.row(
+                """
+                SELECT key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms
+                FROM generations WHERE key = ?
+                """, key)
+        else { return nil }
+        let inputs = try db.rows("SELECT digest FROM generation_inputs WHERE key = ? ORDER BY position", key)
+            .compactMap { $0.digest(0) }
+        return GenerationRecord(
+            key: row.digest(0)!, request: row.string(1) ?? "", output: row.digest(2)!, backend: row.string(3) ?? "",
+            model: row.string(4) ?? "", modelVersion: row.string(5), providerID: row.string(6), usage: row.string(7),
+            createdAt: row.string(8) ?? "", durationMilliseconds: row.int(9) ?? 0, inputs: inputs)
+    }
+
+    /// The generations whose output is `digest` (usually one; several requests can produce the same bytes).
+    public func generations(producing digest: Digest) throws(StoreError) -> [GenerationRecord] {
+        try read { db in
+            try db.rows("SELECT key FROM generations WHERE output = ? ORDER BY created_at, key", digest)
+                .compactMap { try Self.generation(for: $0.digest(0)!, in: db) }
+        }
+    }
+
+    /// The request text recorded for `key`: from its generation, or from a failed attempt.
+    public func requestText(for key: Digest) throws(StoreError) -> String? {
+        try read { db in
+            if let row = try db.row("SELECT request FROM generations WHERE key = ?", key) { return row.string(0) }
+            return try db.row("SELECT request FROM requests WHERE key = ?", key)?.string(0)
+        }
+    }
+
+    /// Stores a generated image and its generation, and records the run's link, in one transaction.
+    ///
+    /// The image file is written and fsynced before the transaction, so no row ever points at a missing or
+    /// partial blob; when this returns, the link is durable and its dependents may start.
+    /// - Parameters:
+    ///   - bytes: The image bytes.
+    ///   - generation: The generation (its `output` must be the digest of `bytes`).
+    ///   - link: The run's link to record with it.
+    ///   - runID: The run.
+    public func commit(
+        generatedBytes bytes: [UInt8], generation: GenerationRecord, link: RunLinkRecord, runID: String
+    ) throws(StoreError) {
+        let staged = try blobs.stage(bytes: bytes)
+        guard staged.digest == generation.output else {
+            blobs.discard([staged])
+            throw StoreError(code: .integrity, message: "generated bytes do not match \(generation.output)")
+        }
+        do { try blobs.publish([staged]) } catch {
+            blobs.discard([staged])
+            throw error
+        }
+        let blob = BlobRecord(
+            digest: staged.digest, size: staged.size, mediaType: staged.mediaType, createdAt: generation.createdAt)
+        try write { db in
+            try Self.insert(blob, into: db)
+            try db.execute(
+                """
+                INSERT OR IGNORE INTO generations
+                    (key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                arguments: [
+                    generation.key, generation.request, generation.output, generation.backend, generation.model,
+                    generation.modelVersion, generation.providerID, generation.usage, generation.createdAt,
+                    generation.durationMilliseconds,
+                ])
+            if db.changes > 0 {
+                for (position, input) in generation.inputs.enumerated() {
+                    try db.execute(
+                        "INSERT INTO generation_inputs (key, position, digest) VALUES (?, ?, ?)",
+                        generation.key, position, input)
+                }
+            }
+            try Self.insert(link, runID: runID, into: db)
+        }
+    }
+
+    /// Records a failed attempt's request text, so a later run can explain what changed since.
+    public func recordAttempt(key: Digest, request: String) throws(StoreError) {
+        try write { db in
+            try db.execute("INSERT OR IGNORE INTO requests (key, request) VALUES (?, ?)", key, request)
+        }
+    }
+}
+
+// MARK: - Runs
+
+extension Store {
+    /// Records the start of a run.
+    public func begin(run: RunRecord) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                "INSERT INTO runs (\(RunRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    run.id, run.planName, run.plan, run.planPath, run.initialReference, run.takes, run.startedAt,
+                    run.finishedAt, run.status.rawValue, run.mode, run.processID,
+                ])
+        }
+    }
+
+    /// Records links of a run in one transaction (cache hits are recorded in batches).
+    public func record(links: [RunLinkRecord], runID: String) throws(StoreError) {
+        guard !links.isEmpty else { return }
+        try write { db in
+            for link in links { try Self.insert(link, runID: runID, into: db) }
+        }
+    }
+
+    static func insert(_ link: RunLinkRecord, runID: String, into db: Database) throws {
+        try db.execute(
+            "INSERT OR REPLACE INTO run_links (run_id, \(RunLinkRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            arguments: [
+                runID, link.node, link.position, link.key, link.output, link.outcome.rawValue, link.reason, link.error,
+            ])
+    }
+
+    /// Records how a run ended.
+    public func finish(runID: String, status: RunStatus) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?", status.rawValue, Timestamp.now(), runID)
+        }
+    }
+
+    /// The run with exactly this id.
+    public func run(id: String) throws(StoreError) -> RunRecord? {
+        try read { db in try db.row("SELECT \(RunRecord.columns) FROM runs WHERE id = ?", id).map(RunRecord.init(row:)) }
+    }
+
+    /// Every run, oldest first, optionally only those of one plan name.
+    public func runs(planName: String? = nil) throws(StoreError) -> [RunRecord] {
+        try read { db in
+            if let planName {
+                return try db.rows(
+                    "SELECT \(RunRecord.columns) FROM runs WHERE plan_name = ? ORDER BY started_at, rowid", planName
+                ).map(RunRecord.init(row:))
+            }
+            return try db.rows("SELECT \(RunRecord.columns) FROM runs ORDER BY started_at, rowid").map(RunRecord.init(row:))
+        }
+    }
+
+    /// Resolves a user's run reference: `latest`, a run id, or a unique prefix of one.
+    ///
+    /// - Throws: ``StoreError`` `notFound` when nothing or more than one run matches.
+    public func resolveRun(_ reference: String) throws(StoreError) -> RunRecord {
+        let found: [RunRecord] = try read { db in
+            if reference == "latest" {
+                return try db.rows("SELECT \(RunRecord.columns) FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1")
+                    .map(RunRecord.init(row:))
+            }
+            if let exact = try db.row("SELECT \(RunRecord.columns) FROM runs WHERE id = ?", reference) {
+                return [RunRecord(row: exact)]
+            }
+            let escaped = reference.escapedForLike
+            return try db.rows(
+                "SELECT \(RunRecord.columns) FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 2", escaped + "%"
+            ).map(RunRecord.init(row:))
+        }
+        switch found.count {
+        case 1: return found[0]
+        case 0:
+            throw StoreError(
+                code: .notFound,
+                message: reference == "latest" ? "the store has no runs yet" : "no run matches \"\(reference)\"")
+        default: throw StoreError(code: .notFound, message: "\"\(reference)\" matches more than one run; give more of the id")
+        }
+    }
+
+    /// The links a run recorded, in plan order.
+    public func links(ofRun runID: String) throws(StoreError) -> [RunLinkRecord] {
+        try read { db in
+            try db.rows("SELECT \(RunLinkRecord.columns) FROM run_links WHERE run_id = ? ORDER BY position", runID)
+                .map(RunLinkRecord.init(row:))
+        }
+    }
+
+    /// The latest recorded attempt at each node among the runs of `planName` (the baseline that `status` and
+    /// `run` explain changes against).
+    public func previousLinks(planName: String) throws(StoreError) -> [String: PreviousLink] {
+        try read { db in
+            var result: [String: PreviousLink] = [:]
+            try db.forEachRow(
+                """
+                SELECT node, run_id, key, outcome FROM (
+                    SELECT rl.node, rl.run_id, rl.key, rl.outcome,
+                           row_number() OVER (PARTITION BY rl.node ORDER BY r.started_at DESC, r.rowid DESC) AS n
+                    FROM run_links rl JOIN runs r ON r.id = rl.run_id
+                    WHERE r.plan_name = ? AND rl.key IS NOT NULL AND rl.outcome != 'skipped')
+                WHERE n = 1
+                """, arguments: [planName]
+            ) { row in
+                if let node = row.string(0), let runID = row.string(1), let key = row.digest(2),
+                    let outcome = LinkOutcome(rawValue: row.string(3) ?? "")
+                {
+                    result[node] = PreviousLink(runID: runID, key: key, outcome: outcome)
+                }
+            }
+            return result
+        }
+    }
+
+    /// The outputs of many keys at once: key → output digest, for keys that have a generation.
+    public func outputs(forKeys keys: [Digest]) throws(StoreError) -> [Digest: Digest] {
+        try read { db in
+            var result: [Digest: Digest] = [:]
+            for key in keys {
+                if let row = try db.row("SELECT output FROM generations WHERE key = ?", key), let output = row.digest(0) {
+                    result[key] = output
+                }
+            }
+            return result
+        }
+    }
+}
+
+extension String {
+    /// The string with `\`, `%` and `_` escaped for a `LIKE … ESCAPE '\'` pattern.
+    var escapedForLike: String {
+        var result = ""
+        for character in self {
+            if character == "\\" || character == "%" || character == "_" { result.append("\\") }
+            result.append(character)
+        }
+        return result
+    }
+}
