@@ -1,0 +1,317 @@
+import Store
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension ChainRunner {
+    /// Runs a plan: reuses stored generations, generates the rest (up to `configuration.jobs` at once),
+    /// records the run, and writes the outputs and `manifest.json` when an output directory is given.
+    ///
+    /// Every generated link is committed to the store before its dependents start. A link that fails (after
+    /// the generator's retries) skips its downstream while the other chains go on. Cancelling the calling task
+    /// stops scheduling, records the run as interrupted and keeps every finished link.
+    ///
+    /// - Parameters:
+    ///   - loaded: The plan.
+    ///   - configuration: Jobs, takes, output directory, offline mode.
+    ///   - progress: Called after every decided link.
+    /// - Returns: The run's id, status and links.
+    /// - Throws: ``ChainError/offlineMiss(_:)`` in offline mode when anything would be generated (nothing is
+    ///   written then); ``StoreError`` when the store fails.
+    public func run(
+        _ loaded: LoadedPlan, configuration: RunConfiguration,
+        progress: (@Sendable (RunProgress) -> Void)? = nil
+    ) async throws -> RunResult {
+        if configuration.offline {
+            let report = try status(of: loaded, takes: configuration.takes)
+            let misses = report.links.filter { $0.state == .regenerate }
+            if !misses.isEmpty { throw ChainError.offlineMiss(misses) }
+        }
+        let initial = try loaded.initialReferencePath.map { try store.put(contentsOf: $0).digest }
+        let prepared = try prepare(loaded.plan, takes: configuration.takes, initialReference: initial)
+        let planBlob = try store.put(bytes: loaded.bytes)
+        let previous = try store.previousLinks(planName: loaded.plan.name)
+        let previousInitial = try store.runs(planName: loaded.plan.name).last?.initialReference
+        let runID = Self.makeRunID()
+        var takesJSON: [String: JSONValue] = [:]
+        for (node, take) in configuration.takes { takesJSON[node.description] = .number(Double(take)) }
+        try store.begin(
+            run: RunRecord(
+                id: runID, planName: loaded.plan.name, plan: planBlob.digest, planPath: loaded.path,
+                initialReference: initial, takes: CanonicalJSON.string(.object(takesJSON)), startedAt: Timestamp.now(),
+                finishedAt: nil, status: .running, mode: configuration.offline ? "offline" : "generate",
+                processID: Int(getpid())))
+
+        var execution = Execution(
+            runner: self, prepared: prepared, runID: runID,
+            explainer: LinkExplainer(store: store, previous: previous),
+            initialChanged: previousInitial != nil && previousInitial != initial, jobs: configuration.jobs,
+            progress: progress)
+        let status = try await execution.execute()
+        try store.finish(runID: runID, status: status)
+        let links = execution.finalLinks()
+        if let directory = configuration.outputDirectory {
+            try OutputWriter(store: store).write(
+                runID: runID, planName: loaded.plan.name, status: status, links: links, to: directory)
+        }
+        return RunResult(runID: runID, status: status, links: links)
+    }
+
+    /// A new run id: the UTC start time and 24 random bits, e.g. `20261125-174346-3fa9c1`.
+    static func makeRunID() -> String {
+        let now = Timestamp.now()  // 2026-11-25T17:43:46.123Z
+        let digits = now.filter(\.isNumber)
+        let stamp = String(digits.prefix(8)) + "-" + String(digits.dropFirst(8).prefix(6))
+        let random = String(UInt32.random(in: 0..<(1 << 24)), radix: 16)
+        return stamp + "-" + String(repeating: "0", count: 6 - random.count) + random
+    }
+}
+
+/// The state of one run while it executes: a ready queue of decided upstreams, cache hits resolved at once,
+/// and up to `jobs` generations in flight.
+private struct Execution {
+    let runner: ChainRunner
+    let prepared: ChainRunner.Prepared
+    let runID: String
+    let explainer: LinkExplainer
+    let initialChanged: Bool
+    let jobs: Int
+    let progress: (@Sendable (RunProgress) -> Void)?
+
+    private var links: [NodeID: RunLink] = [:]
+    private var regenerated: Set<NodeID> = []
+    private var counts = RunProgress(done: 0, total: 0, hits: 0, generating: 0, generated: 0, failed: 0)
+
+    init(
+        runner: ChainRunner, prepared: ChainRunner.Prepared, runID: String, explainer: LinkExplainer,
+        initialChanged: Bool, jobs: Int, progress: (@Sendable (RunProgress) -> Void)?
+    ) {
+        self.runner = runner
+        self.prepared = prepared
+        self.runID = runID
+        self.explainer = explainer
+        self.initialChanged = initialChanged
+        self.jobs = jobs
+        self.progress = progress
+        counts.total = prepared.graph.nodes.count
+    }
+
+    /// What a generation task reports back.
+    enum Completion: Sendable {
+        case generated(NodeID, RunLink)
+        case failed(NodeID, RunLink, request: String)
+        case cancelled(NodeID)
+    }
+
+    struct PendingGeneration: Sendable {
+        let node: NodeID
+        let request: GenerationRequest
+        let reason: String
+    }
+
+    func finalLinks() -> [RunLink] {
+        prepared.graph.nodes.compactMap { links[$0] }
+    }
+
+    private var store: Store { runner.store }
+
+    // MARK: - Scheduling
+
+    mutating func execute() async throws -> RunStatus {
+        var ready: [NodeID] = [NodeID(role: .reference, scene: 1)]
+        var waiting: [PendingGeneration] = []
+        var inFlight = 0
+        var interrupted = false
+        let generator = runner.generator
+        let store = store
+        let runID = runID
+        let options = prepared.plan.generator.options
+
+        try await withThrowingTaskGroup(of: Completion.self) { group in
+            while true {
+                if !interrupted && Task.isCancelled { interrupted = true }
+                if !interrupted {
+                    // Decide every ready node: hits are recorded in one batch before anything that depends on
+                    // them starts; misses wait for a free job.
+                    var hits: [RunLinkRecord] = []
+                    while !ready.isEmpty {
+                        let node = ready.removeFirst()
+                        let (request, cached, reason) = try decide(node)
+                        if let cached {
+                            let link = RunLink(
+                                node: node, key: request.key, output: cached.output, outcome: .hit, reason: nil,
+                                error: nil, prompt: request.prompt, mediaType: try store.blob(for: cached.output)?.mediaType)
+                            links[node] = link
+                            hits.append(record(link))
+                            counts.hits += 1
+                            counts.done += 1
+                            ready += prepared.graph.downstream(of: node)
+                        } else {
+                            waiting.append(PendingGeneration(node: node, request: request, reason: reason))
+                        }
+                    }
+                    try store.record(links: hits, runID: runID)
+                    if !hits.isEmpty { report() }
+                    while inFlight < jobs, !waiting.isEmpty {
+                        let pending = waiting.removeFirst()
+                        let inputs = try inputImages(for: pending.request)
+                        inFlight += 1
+                        counts.generating += 1
+                        let position = prepared.graph.position(of: pending.node)
+                        group.addTask {
+                            await Self.generate(
+                                pending, inputs: inputs, position: position, options: options, generator: generator,
+                                store: store, runID: runID)
+                        }
+                    }
+                    if inFlight > 0 { report() }
+                }
+                guard inFlight > 0, let completion = try await group.next() else { break }
+                inFlight -= 1
+                counts.generating -= 1
+                switch completion {
+                case .generated(let node, let link):
+                    links[node] = link
+                    regenerated.insert(node)
+                    counts.generated += 1
+                    counts.done += 1
+                    if !interrupted { ready += prepared.graph.downstream(of: node) }
+                case .failed(let node, let link, let request):
+                    links[node] = link
+                    counts.failed += 1
+                    counts.done += 1
+                    try? store.recordAttempt(key: link.key!, request: request)
+                    try store.record(links: [record(link)], runID: runID)
+                    try skipDownstream(of: node, reason: "upstream \(node) failed")
+                case .cancelled:
+                    interrupted = true
+                }
+                if Task.isCancelled { interrupted = true }
+                report()
+            }
+        }
+        if interrupted || Task.isCancelled {
+            let unfinished = prepared.graph.nodes.filter { links[$0] == nil }
+            try store.record(
+                links: unfinished.map {
+                    record(
+                        RunLink(
+                            node: $0, key: nil, output: nil, outcome: .skipped, reason: "interrupted", error: nil,
+                            prompt: prepared.prompts[$0]!, mediaType: nil))
+                }, runID: runID)
+            for node in unfinished {
+                links[node] = RunLink(
+                    node: node, key: nil, output: nil, outcome: .skipped, reason: "interrupted", error: nil,
+                    prompt: prepared.prompts[node]!, mediaType: nil)
+            }
+            return .interrupted
+        }
+        return counts.failed > 0 ? .failed : .succeeded
+    }
+
+    /// The node's request, its cached generation if any, and otherwise the reason to generate it.
+    private func decide(_ node: NodeID) throws -> (GenerationRequest, GenerationRecord?, String) {
+        let upstream = prepared.graph.upstream(of: node)
+        let inputs: [Digest]
+        let cause: String
+        if let upstream {
+            inputs = [links[upstream]!.output!]
+            cause = regenerated.contains(upstream) ? "\(upstream) regenerated" : "\(upstream) changed"
+        } else {
+            inputs = prepared.initialReference.map { [$0] } ?? []
+            cause = initialChanged ? "initial reference changed" : "initial reference"
+        }
+        let request = prepared.request(for: node, inputs: inputs)
+        if let cached = try runner.cachedGeneration(for: request.key) { return (request, cached, "") }
+        return (request, nil, explainer.reason(for: node, request: request, key: request.key, upstreamCause: cause))
+    }
+
+    /// Reads the request's input images from the store, verified against their digests.
+    private func inputImages(for request: GenerationRequest) throws -> [GeneratorInput] {
+        try request.inputs.map { digest in
+            let bytes = try store.contents(of: digest)
+            guard let mediaType = MediaType.sniff(bytes) else {
+                throw StoreError(code: .integrity, message: "input \(digest) is not an image")
+            }
+            return GeneratorInput(digest: digest, mediaType: mediaType, bytes: bytes)
+        }
+    }
+
+    private mutating func skipDownstream(of node: NodeID, reason: String) throws {
+        var skipped: [RunLinkRecord] = []
+        var queue = prepared.graph.downstream(of: node)
+        while !queue.isEmpty {
+            let next = queue.removeFirst()
+            let link = RunLink(
+                node: next, key: nil, output: nil, outcome: .skipped, reason: reason, error: nil,
+                prompt: prepared.prompts[next]!, mediaType: nil)
+            links[next] = link
+            skipped.append(record(link))
+            counts.done += 1
+            queue += prepared.graph.downstream(of: next)
+        }
+        try store.record(links: skipped, runID: runID)
+    }
+
+    private func record(_ link: RunLink) -> RunLinkRecord {
+        RunLinkRecord(
+            node: link.node.description, position: prepared.graph.position(of: link.node), key: link.key,
+            output: link.output, outcome: link.outcome, reason: link.reason, error: link.error)
+    }
+
+    private func report() {
+        progress?(counts)
+    }
+
+    // MARK: - Generating
+
+    /// Calls the generator and commits the result; runs as a child task.
+    private static func generate(
+        _ pending: PendingGeneration, inputs: [GeneratorInput], position: Int, options: [String: JSONValue],
+        generator: any Generator, store: Store, runID: String
+    ) async -> Completion {
+        let request = pending.request
+        let key = request.key
+        let clock = ContinuousClock()
+        let started = clock.now
+        func failure(_ message: String) -> Completion {
+            .failed(
+                pending.node,
+                RunLink(
+                    node: pending.node, key: key, output: nil, outcome: .failed, reason: pending.reason,
+                    error: message, prompt: request.prompt, mediaType: nil),
+                request: request.canonicalText)
+        }
+        do {
+            let job = GenerationJob(request: request, inputs: inputs, options: options, node: pending.node.description)
+            let output = try await generator.generate(job)
+            guard let mediaType = MediaType.sniff(output.bytes) else {
+                return failure("the generator returned \(output.bytes.count) bytes that are not a PNG, JPEG or WebP image")
+            }
+            let elapsed = clock.now - started
+            let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            let digest = SHA256.hash(data: output.bytes)
+            let generation = GenerationRecord(
+                key: key, request: request.canonicalText, output: digest, backend: request.backend,
+                model: request.model, modelVersion: output.modelVersion, providerID: output.providerID,
+                usage: output.usage.map(CanonicalJSON.string), createdAt: Timestamp.now(),
+                durationMilliseconds: milliseconds, inputs: request.inputs)
+            let link = RunLink(
+                node: pending.node, key: key, output: digest, outcome: .generated, reason: pending.reason, error: nil,
+                prompt: request.prompt, mediaType: mediaType)
+            let record = RunLinkRecord(
+                node: pending.node.description, position: position, key: key, output: digest, outcome: .generated,
+                reason: pending.reason, error: nil)
+            try store.commit(generatedBytes: output.bytes, generation: generation, link: record, runID: runID)
+            return .generated(pending.node, link)
+        } catch is CancellationError {
+            return .cancelled(pending.node)
+        } catch {
+            if Task.isCancelled { return .cancelled(pending.node) }
+            return failure("\(error)")
+        }
+    }
+}

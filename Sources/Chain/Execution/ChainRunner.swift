@@ -1,0 +1,135 @@
+import Store
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs plans against a store: predicts (`status`), generates what is missing and reuses the rest (`run`).
+///
+/// ```swift
+/// let store = try Store(directory: ".framechain")
+/// let loaded = try PlanLoader.load(contentsOf: "fixtures/plans/perfume-ad.json")
+/// let runner = ChainRunner(store: store, generator: try ProceduralGenerator(options: [:]))
+/// let result = try await runner.run(loaded, configuration: RunConfiguration(outputDirectory: "out"))
+/// ```
+public struct ChainRunner: Sendable {
+    /// The store that holds blobs and lineage.
+    public let store: Store
+    /// The generator that makes missing images.
+    public let generator: any Generator
+
+    /// Creates a runner.
+    public init(store: Store, generator: any Generator) {
+        self.store = store
+        self.generator = generator
+    }
+
+    // MARK: - Preparing
+
+    /// Everything about a plan that does not depend on upstream outputs.
+    struct Prepared {
+        let plan: Plan
+        let graph: ChainGraph
+        let prompts: [NodeID: String]
+        let takes: [NodeID: Int]
+        let initialReference: Digest?
+
+        func request(for node: NodeID, inputs: [Digest]) -> GenerationRequest {
+            GenerationRequest(
+                backend: plan.generator.backend, model: plan.generator.model, params: plan.generator.params,
+                prompt: prompts[node]!, inputs: inputs, take: takes[node]!)
+        }
+    }
+
+    func prepare(_ plan: Plan, takes overrides: [NodeID: Int], initialReference: Digest?) throws -> Prepared {
+        let graph = ChainGraph(sceneCount: plan.scenes.count)
+        for (node, take) in overrides {
+            guard graph.contains(node) else {
+                throw ChainError.invalidTake("--take \(node)=\(take): the plan has only \(graph.sceneCount) scenes")
+            }
+            guard take >= 1 else { throw ChainError.invalidTake("--take \(node)=\(take): a take is at least 1") }
+        }
+        var prompts: [NodeID: String] = [:]
+        var takes: [NodeID: Int] = [:]
+        for node in graph.nodes {
+            prompts[node] = PromptEnhancer.enhancedPrompt(plan: plan, sceneIndex: node.scene - 1, role: node.role)
+            takes[node] = overrides[node] ?? plan.scenes[node.scene - 1].take(for: node.role)
+        }
+        return Prepared(plan: plan, graph: graph, prompts: prompts, takes: takes, initialReference: initialReference)
+    }
+
+    /// The stored output of `key`, if its generation is recorded and its blob file exists.
+    func cachedGeneration(for key: Digest) throws -> GenerationRecord? {
+        guard let generation = try store.generation(for: key) else { return nil }
+        return try store.contains(generation.output) ? generation : nil
+    }
+
+    // MARK: - Status
+
+    /// Predicts what the next run of `loaded` does, link by link, without writing anything or calling a generator.
+    ///
+    /// - Parameters:
+    ///   - loaded: The plan.
+    ///   - takes: `--take` overrides.
+    /// - Returns: Per link `cached`, `regenerate` (with the reason) or `pending`.
+    public func status(of loaded: LoadedPlan, takes: [NodeID: Int] = [:]) throws -> StatusReport {
+        let initial = try loaded.initialReferencePath.map { try FileHasher.hash(fileAt: $0).digest }
+        let prepared = try prepare(loaded.plan, takes: takes, initialReference: initial)
+        return try status(of: prepared)
+    }
+
+    func status(of prepared: Prepared) throws -> StatusReport {
+        let explainer = LinkExplainer(store: store, previous: try store.previousLinks(planName: prepared.plan.name))
+        let previousInitial = try store.runs(planName: prepared.plan.name).last?.initialReference
+        var outputs: [NodeID: Digest] = [:]
+        var links: [LinkStatus] = []
+        var versions: Set<String> = []
+        for node in prepared.graph.nodes {
+            let upstream = prepared.graph.upstream(of: node)
+            let inputs: [Digest]
+            if let upstream {
+                guard let output = outputs[upstream] else {
+                    let cause = links.first { $0.node == upstream }!
+                    let waitsOn = cause.state == .regenerate ? "\(upstream) regenerates" : (cause.reason ?? "")
+                    links.append(
+                        LinkStatus(
+                            node: node, state: .pending, key: nil, reason: "waits on \(waitsOn)",
+                            prompt: prepared.prompts[node]!, output: nil, modelVersion: nil))
+                    continue
+                }
+                inputs = [output]
+            } else {
+                inputs = prepared.initialReference.map { [$0] } ?? []
+            }
+            let request = prepared.request(for: node, inputs: inputs)
+            let key = request.key
+            if let generation = try cachedGeneration(for: key) {
+                outputs[node] = generation.output
+                if let version = generation.modelVersion { versions.insert(version) }
+                links.append(
+                    LinkStatus(
+                        node: node, state: .cached, key: key, reason: nil, prompt: prepared.prompts[node]!,
+                        output: generation.output, modelVersion: generation.modelVersion))
+            } else {
+                let cause =
+                    upstream.map { "\($0) changed" }
+                    ?? (previousInitial != nil && previousInitial != prepared.initialReference
+                        ? "initial reference changed" : "initial reference")
+                links.append(
+                    LinkStatus(
+                        node: node, state: .regenerate, key: key,
+                        reason: explainer.reason(for: node, request: request, key: key, upstreamCause: cause),
+                        prompt: prepared.prompts[node]!, output: nil, modelVersion: nil))
+            }
+        }
+        var warnings: [String] = []
+        if versions.count > 1 {
+            warnings.append(
+                "the stored generations of \"\(prepared.plan.name)\" came from \(versions.count) different model versions: "
+                    + versions.sorted().joined(separator: ", "))
+        }
+        return StatusReport(planName: prepared.plan.name, links: links, warnings: warnings)
+    }
+}

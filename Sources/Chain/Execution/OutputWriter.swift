@@ -1,0 +1,98 @@
+import Store
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a run's images (`ref_01.png`, …) and `manifest.json` into an output directory, each verified
+/// against its digest as it is copied out of the store.
+struct OutputWriter {
+    let store: Store
+
+    /// The manifest format written by this version.
+    static let manifestFormat = "framechain.manifest/v1"
+
+    func write(runID: String, planName: String, status: RunStatus, links: [RunLink], to directory: String) throws {
+        try Self.makeDirectories(directory)
+        var entries: [JSONValue] = []
+        for link in links {
+            var entry: [String: JSONValue] = [
+                "node": .string(link.node.description),
+                "key": link.key.map { .string($0.description) } ?? .null,
+                "output": link.output.map { .string($0.description) } ?? .null,
+                "outcome": .string(link.outcome.rawValue),
+                "reason": link.reason.map(JSONValue.string) ?? .null,
+                "prompt": .string(link.prompt),
+                "file": .null,
+            ]
+            if let output = link.output {
+                let stored = link.mediaType == nil ? try store.blob(for: output)?.mediaType : nil
+                let mediaType = link.mediaType ?? stored ?? .png
+                let name = link.node.fileName(extension: mediaType.fileExtension)
+                try copy(output, to: directory + "/" + name)
+                entry["file"] = .string(name)
+            }
+            if let error = link.error { entry["error"] = .string(error) }
+            entries.append(.object(entry))
+        }
+        let manifest: JSONValue = .object([
+            "format": .string(Self.manifestFormat),
+            "run": .string(runID),
+            "plan": .string(planName),
+            "status": .string(status.rawValue),
+            "links": .array(entries),
+        ])
+        try writeFile(Array((JSONText.pretty(manifest) + "\n").utf8), to: directory + "/manifest.json")
+    }
+
+    /// Copies a verified blob to `path` through a temporary file and a rename.
+    private func copy(_ digest: Digest, to path: String) throws {
+        let temporary = path + ".partial"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Self.ioError("cannot create", temporary) }
+        do {
+            try store.stream(digest) { (chunk) throws(StoreError) in
+                var offset = 0
+                while offset < chunk.count {
+                    let n = writeBytes(fd, chunk.baseAddress! + offset, chunk.count - offset)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw Self.ioError("cannot write", temporary)
+                    }
+                    offset += n
+                }
+            }
+            close(fd)
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else { throw Self.ioError("cannot rename", path) }
+    }
+
+    private func writeFile(_ bytes: [UInt8], to path: String) throws {
+        let temporary = path + ".partial"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Self.ioError("cannot create", temporary) }
+        let written = bytes.withUnsafeBytes { writeBytes(fd, $0.baseAddress!, $0.count) }
+        close(fd)
+        guard written == bytes.count, rename(temporary, path) == 0 else { throw Self.ioError("cannot write", path) }
+    }
+
+    static func makeDirectories(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST { throw ioError("cannot create directory", current) }
+        }
+    }
+
+    static func ioError(_ what: String, _ path: String) -> StoreError {
+        StoreError(code: .io, message: "\(path): \(what): \(String(cString: strerror(errno)))")
+    }
+}
+
+private func writeBytes(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(fd, bytes, count) }

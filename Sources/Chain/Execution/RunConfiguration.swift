@@ -1,0 +1,86 @@
+import Store
+
+/// How `framechain run` runs a plan.
+public struct RunConfiguration: Sendable {
+    /// How many generations may run at once (at least 1).
+    public var jobs: Int
+    /// Take overrides from the command line (`--take start/2=3`), applied over the plan's `takes`.
+    public var takes: [NodeID: Int]
+    /// Where to write the outputs and `manifest.json`, or `nil` to only record the run in the store.
+    public var outputDirectory: String?
+    /// When true, nothing may be generated: a run with any link to generate changes nothing and fails with
+    /// ``ChainError/offlineMiss(_:)``.
+    public var offline: Bool
+
+    /// Creates a configuration.
+    public init(jobs: Int = 4, takes: [NodeID: Int] = [:], outputDirectory: String? = nil, offline: Bool = false) {
+        self.jobs = max(1, jobs)
+        self.takes = takes
+        self.outputDirectory = outputDirectory
+        self.offline = offline
+    }
+}
+
+/// Progress of a run, reported after every link.
+public struct RunProgress: Sendable {
+    /// Links decided so far (hits, generated, failed, skipped).
+    public var done: Int
+    /// All links of the plan.
+    public var total: Int
+    /// Cache hits so far.
+    public var hits: Int
+    /// Links being generated right now.
+    public var generating: Int
+    /// Links generated so far.
+    public var generated: Int
+    /// Links failed so far.
+    public var failed: Int
+}
+
+/// One link of a finished run, as `run --json` reports it.
+public struct RunLink: Sendable, Hashable {
+    /// The node.
+    public let node: NodeID
+    /// The key, or `nil` if the link was skipped before its key was known.
+    public let key: Digest?
+    /// The output digest, for hits and generated links.
+    public let output: Digest?
+    /// What happened.
+    public let outcome: LinkOutcome
+    /// Why it was generated or skipped; `nil` for hits.
+    public let reason: String?
+    /// The failure message, for failed links.
+    public let error: String?
+    /// The enhanced prompt.
+    public let prompt: String
+    /// The output's media type, for links with an output.
+    public let mediaType: MediaType?
+}
+
+/// The result of a run.
+public struct RunResult: Sendable {
+    /// The run's id in the store.
+    public let runID: String
+    /// How it ended.
+    public let status: RunStatus
+    /// Every link in plan order.
+    public let links: [RunLink]
+}
+
+/// Errors of planning and running a chain.
+public enum ChainError: Error, Sendable, CustomStringConvertible {
+    /// `--offline` (or replay) found links that would have to be generated.
+    case offlineMiss([LinkStatus])
+    /// A `--take` names a node the plan does not have, or a take below 1.
+    case invalidTake(String)
+
+    public var description: String {
+        switch self {
+        case .offlineMiss(let links):
+            let list = links.map { "  \($0.node): \($0.reason ?? $0.state.rawValue)" }.joined(separator: "\n")
+            return "offline: \(links.count) link(s) would need generating:\n" + list
+        case .invalidTake(let message):
+            return message
+        }
+    }
+}
