@@ -44,7 +44,7 @@ struct BlobStore: Sendable {
             let path = "\(stagingDirectory)/\(name)"
             do {
                 return (try FileHandle.create(exclusiveAt: path, mode: 0o600), path)
-            } catch .exists {
+            } catch Errno.exists {
                 continue
             } catch {
                 throw .io("cannot create staging file", path, error)
@@ -64,7 +64,10 @@ struct BlobStore: Sendable {
             var mediaType: MediaType?
             while true {
                 let count: Int
-                do { count = try input.readFully(into: buffer) } catch { throw StoreError.io("read", source, error) }
+                do { count = try input.readFully(into: buffer) } catch {
+                    // The user's file failed, not the store: report it as bad input.
+                    throw StoreError(code: .invalidInput, message: "\(source): read: \(error)", cause: error)
+                }
                 if count == 0 { break }
                 let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
                 if size == 0 { mediaType = MediaType.sniff(chunk) }
@@ -112,11 +115,14 @@ struct BlobStore: Sendable {
         var createdPrefixes = false
         for blob in staged {
             let destination = path(for: blob.digest)
+            let directory = String(destination.dropLast(65))
             if let info = try? FileSystem.status(at: destination), Int(info.st_size) == blob.size {
                 try? FileSystem.removeFile(blob.temporaryPath)
+                // Another process may have renamed it in without having synced the directory yet; sync it
+                // here too, so that the row recorded after this returns never outlives the file.
+                touched.insert(directory)
                 continue
             }
-            let directory = String(destination.dropLast(65))
             do {
                 if try FileSystem.makeDirectory(directory, mode: 0o700) { createdPrefixes = true }
                 try FileSystem.rename(blob.temporaryPath, to: destination)
@@ -146,7 +152,7 @@ struct BlobStore: Sendable {
     func contents(of digest: Digest) throws(StoreError) -> [UInt8] {
         let file = path(for: digest)
         let handle: FileHandle
-        do { handle = try FileHandle.open(forReadingAt: file) } catch .notFound {
+        do { handle = try FileHandle.open(forReadingAt: file) } catch Errno.notFound {
             throw StoreError(code: .notFound, message: "blob \(digest) is missing from the store (\(file))")
         } catch {
             throw .io("cannot open", file, error)
@@ -167,8 +173,8 @@ struct BlobStore: Sendable {
     /// Hashes the blob file of `digest` in chunks; returns `nil` if the file is missing.
     func storedDigest(of digest: Digest) throws(StoreError) -> (digest: Digest, size: Int)? {
         do {
-            return try FileHasher.hash(fileAt: path(for: digest))
-        } catch .notFound {
+            return try FileHasher.hash(fileAt: path(for: digest), readFailure: .io)
+        } catch StoreError.notFound {
             return nil
         }
     }

@@ -114,7 +114,7 @@ package enum FileSystem {
     /// Removes a file; a missing file is not an error.
     package static func removeFile(_ path: String) throws(Errno) {
         switch valueOrErrno({ unlink(path) }) {
-        case .success, .failure(.notFound): return
+        case .success, .failure(Errno.notFound): return
         case .failure(let error): throw error
         }
     }
@@ -124,7 +124,7 @@ package enum FileSystem {
     package static func makeDirectory(_ path: String, mode: mode_t = 0o700) throws(Errno) -> Bool {
         switch valueOrErrno({ mkdir(path, mode) }) {
         case .success: return true
-        case .failure(.exists): return false
+        case .failure(Errno.exists): return false
         case .failure(let error): throw error
         }
     }

@@ -8,8 +8,14 @@ public enum FileHasher {
     /// - Parameter path: The file to hash.
     /// - Returns: The digest and the number of bytes read.
     /// - Throws: ``StoreError`` with code `notFound` for a missing file, `invalidInput` for a directory or other
-    ///   non-regular file, `io` for a read error.
+    ///   non-regular file, a file that cannot be opened for lack of permission, or one whose read fails.
     public static func hash(fileAt path: String) throws(StoreError) -> (digest: Digest, size: Int) {
+        try hash(fileAt: path, readFailure: .invalidInput)
+    }
+
+    /// Hashes the regular file at `path`, reporting a failed read with `readFailure`: `invalidInput` for a
+    /// user's file, `io` for a file of the store.
+    static func hash(fileAt path: String, readFailure: StoreError.Code) throws(StoreError) -> (digest: Digest, size: Int) {
         let handle = try openRegularFile(path)
         var hasher = SHA256()
         var size = 0
@@ -17,7 +23,9 @@ public enum FileHasher {
         defer { buffer.deallocate() }
         while true {
             let count: Int
-            do { count = try handle.read(into: buffer) } catch { throw .io("read", path, error) }
+            do { count = try handle.read(into: buffer) } catch {
+                throw StoreError(code: readFailure, message: "\(path): read: \(error)", cause: error)
+            }
             if count == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
             size += count
@@ -25,15 +33,30 @@ public enum FileHasher {
         return (hasher.finalize(), size)
     }
 
+    /// Checks that `path` is a regular file that can be opened for reading, without reading it.
+    ///
+    /// - Throws: ``StoreError``, as ``hash(fileAt:)`` does for opening.
+    package static func checkRegularFile(at path: String) throws(StoreError) {
+        _ = try openRegularFile(path)
+    }
+
     /// Opens `path` for reading and checks that it is a regular file.
+    ///
+    /// A missing file (or a path through a non-directory) is `notFound`; a file that may not be opened
+    /// (permissions, a symbolic-link loop, a name too long) is `invalidInput`; anything else is `io`.
     static func openRegularFile(_ path: String) throws(StoreError) -> FileHandle {
         let handle: FileHandle
         do {
             handle = try FileHandle.open(forReadingAt: path)
-        } catch .notFound {
-            throw StoreError(code: .notFound, message: "\(path): no such file")
         } catch {
-            throw .io("cannot open", path, error)
+            switch error {
+            case Errno.notFound, Errno.notDirectory:
+                throw StoreError(code: .notFound, message: "\(path): no such file")
+            case Errno.permissionDenied, Errno.notPermitted, Errno.tooManySymbolicLinks, Errno.nameTooLong:
+                throw StoreError(code: .invalidInput, message: "\(path): cannot open: \(error)", cause: error)
+            default:
+                throw .io("cannot open", path, error)
+            }
         }
         let info: stat
         do { info = try handle.status() } catch { throw .io("cannot stat", path, error) }

@@ -16,6 +16,11 @@ package struct Errno: Error, Hashable, Sendable, CustomStringConvertible {
     package static let exists = Errno(rawValue: EEXIST)
     package static let isDirectory = Errno(rawValue: EISDIR)
     package static let interrupted = Errno(rawValue: EINTR)
+    package static let notDirectory = Errno(rawValue: ENOTDIR)
+    package static let permissionDenied = Errno(rawValue: EACCES)
+    package static let notPermitted = Errno(rawValue: EPERM)
+    package static let tooManySymbolicLinks = Errno(rawValue: ELOOP)
+    package static let nameTooLong = Errno(rawValue: ENAMETOOLONG)
 
     /// The system's text for this error, e.g. `No such file or directory`.
     package var description: String { String(cString: strerror(rawValue)) }

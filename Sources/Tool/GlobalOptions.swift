@@ -1,0 +1,50 @@
+import ArgumentParser
+import Store
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Options every command takes: where the store is.
+struct GlobalOptions: ParsableArguments {
+    @Option(
+        name: .customLong("store"),
+        help: ArgumentHelp(
+            "The store directory (default: $FRAMECHAIN_STORE, else ./.framechain).", valueName: "dir"))
+    var store: String?
+
+    /// The environment variable that names the store when `--store` is absent.
+    static let environmentVariable = "FRAMECHAIN_STORE"
+
+    func validate() throws {
+        if store?.isEmpty == true { throw ValidationError("--store must not be empty.") }
+    }
+
+    /// The store directory: `--store`, else `$FRAMECHAIN_STORE` when set and not empty, else `./.framechain`.
+    var storeDirectory: String {
+        if let store { return store }
+        if let value = getenv(Self.environmentVariable), value.pointee != 0 { return String(cString: value) }
+        return Store.defaultDirectory
+    }
+
+    /// Opens the store, creating it (mode 0700) if it does not exist.
+    ///
+    /// - Throws: ``StoreError`` if it cannot be created or opened.
+    func openStore() throws(StoreError) -> Store {
+        try Store(directory: storeDirectory)
+    }
+
+    /// Opens a store that must already exist, for commands that only read: they never create one.
+    ///
+    /// - Throws: ``StoreError`` `notFound` if there is no store directory, or any error of opening.
+    func openExistingStore() throws(StoreError) -> Store {
+        let directory = storeDirectory
+        var info = stat()
+        guard stat(directory, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            throw StoreError(code: .notFound, message: "no framechain store at \(directory)")
+        }
+        return try Store(directory: directory)
+    }
+}
