@@ -1,4 +1,5 @@
 import ArgumentParser
+import Chain
 import Store
 
 /// The process exit statuses of SPEC §5, and the one place that maps an error to its status.
@@ -29,6 +30,12 @@ enum ExitStatus {
         switch error {
         case StoreError.notFound, StoreError.invalidInput: invalidInput
         case StoreError.integrity: integrity
+        case is PlanError, is GeneratorError: invalidInput
+        case let error as ChainError:
+            switch error {
+            case .offlineMiss: offlineMiss
+            case .invalidTake: 64
+            }
         case is CancellationError: interrupted
         default: failure
         }

@@ -8,6 +8,6 @@ struct FrameChainCommand: AsyncParsableCommand {
         commandName: "framechain",
         abstract: "A content-addressed cache and replay system for chained image generation.",
         version: FrameChainVersion.current,
-        subcommands: [BlobCommand.self]
+        subcommands: [RunCommand.self, StatusCommand.self, BlobCommand.self]
     )
 }

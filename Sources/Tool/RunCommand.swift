@@ -1,0 +1,146 @@
+import ArgumentParser
+import Chain
+import Dispatch
+import Store
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `framechain run PLAN`: generate what is missing, reuse the rest, record the run.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Generate what is missing, reuse the rest, and record the run.",
+        discussion: """
+            Exit status: 0 success; 1 some generations failed (everything else finished and was kept); \
+            2 invalid plan or input; 3 offline miss; 4 integrity failure; 130 interrupted.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var planOptions: PlanOptions
+
+    @Option(name: .customLong("out"), help: ArgumentHelp("Write the images and manifest.json here.", valueName: "dir"))
+    var out: String?
+
+    @Option(name: .customLong("jobs"), help: "How many generations may run at once.")
+    var jobs: Int = 4
+
+    @Flag(name: .customLong("offline"), help: "Never call a generator; fail with exit 3 if anything is missing.")
+    var offline = false
+
+    @Flag(name: .customLong("json"), help: "Print the documented JSON result instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1.") }
+        if out?.isEmpty == true { throw ValidationError("--out must not be empty.") }
+    }
+
+    func run() async throws {
+        let result: RunResult = try await ExitStatus.reportingErrors {
+            let loaded = try planOptions.load()
+            let store = try global.openStore()
+            let generator: any Generator = offline ? RefusingGenerator() : try Generators.make(for: loaded.plan.generator)
+            let runner = ChainRunner(store: store, generator: generator)
+            let configuration = RunConfiguration(
+                jobs: jobs, takes: try planOptions.parsedTakes(), outputDirectory: out, offline: offline)
+            let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1 && !json)
+            let task = Task {
+                try await runner.run(loaded, configuration: configuration) { meter.show($0) }
+            }
+            let trap = SignalTrap { task.cancel() }
+            defer { trap.cancel() }
+            let result = try await task.value
+            meter.finish()
+            return result
+        }
+        if json {
+            StandardStream.output.writeLine(JSONText.pretty(Self.json(result)))
+        } else {
+            StandardStream.output.write(Self.text(result, outputDirectory: out))
+        }
+        switch result.status {
+        case .succeeded, .running: return
+        case .failed: throw ExitCode(ExitStatus.failure)
+        case .interrupted: throw ExitCode(ExitStatus.interrupted)
+        }
+    }
+
+    static func json(_ result: RunResult) -> JSONValue {
+        .object([
+            "run": .string(result.runID),
+            "status": .string(result.status.rawValue),
+            "links": .array(
+                result.links.map { link in
+                    var object: [String: JSONValue] = [
+                        "node": .string(link.node.description),
+                        "key": link.key.map { .string($0.description) } ?? .null,
+                        "output": link.output.map { .string($0.description) } ?? .null,
+                        "outcome": .string(link.outcome.rawValue),
+                        "reason": link.reason.map(JSONValue.string) ?? .null,
+                    ]
+                    if let error = link.error { object["error"] = .string(error) }
+                    return .object(object)
+                }),
+        ])
+    }
+
+    static func text(_ result: RunResult, outputDirectory: String?) -> String {
+        var out = ""
+        for link in result.links where link.outcome != .hit {
+            var line = "\(link.node.description.padding(to: 9)) \(link.outcome.rawValue.padding(to: 9))"
+            if let reason = link.reason { line += " \(reason)" }
+            if let error = link.error { line += ": \(error)" }
+            out += line + "\n"
+        }
+        func count(_ outcome: LinkOutcome) -> Int { result.links.count { $0.outcome == outcome } }
+        out += "run \(result.runID) \(result.status.rawValue): \(result.links.count) links, \(count(.hit)) hits, "
+        out += "\(count(.generated)) generated, \(count(.failed)) failed, \(count(.skipped)) skipped\n"
+        if let outputDirectory { out += "outputs in \(outputDirectory)/ (manifest.json)\n" }
+        return out
+    }
+}
+
+/// Shows a one-line progress meter on a terminal (standard error), and nothing otherwise.
+final class ProgressMeter: Sendable {
+    private let enabled: Bool
+    private let start = ContinuousClock.now
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ progress: RunProgress) {
+        guard enabled else { return }
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let tenths = Int(seconds * 10)
+        StandardStream.error.write(
+            "\r\u{1B}[K[\(progress.done)/\(progress.total)] hits \(progress.hits) · generating \(progress.generating)"
+                + " · generated \(progress.generated) · failed \(progress.failed) · \(tenths / 10).\(tenths % 10)s")
+    }
+
+    func finish() {
+        if enabled { StandardStream.error.write("\r\u{1B}[K") }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into a call of `handler` (once per signal) while it lives.
+final class SignalTrap: Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ handler: @escaping @Sendable () -> Void) {
+        sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler(handler: handler)
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() {
+        for source in sources { source.cancel() }
+    }
+}

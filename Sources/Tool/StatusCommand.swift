@@ -1,0 +1,95 @@
+import ArgumentParser
+import Chain
+import Store
+
+/// `framechain status PLAN`: the dry run.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show what the next run would do, link by link, without generating or writing anything.",
+        discussion: """
+            Each link is `cached` (reused), `regenerate` (with the reason, compared with the latest run of \
+            the same plan name) or `pending` (waits on a regenerating upstream link).
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var planOptions: PlanOptions
+
+    @Flag(name: .customLong("json"), help: "Print the documented JSON report instead of text.")
+    var json = false
+
+    func run() async throws {
+        try await ExitStatus.reportingErrors {
+            let loaded = try planOptions.load()
+            let store = try global.openStore()
+            // `status` never calls a generator, so it needs none: the runner is given one that refuses.
+            let runner = ChainRunner(store: store, generator: RefusingGenerator())
+            let report = try runner.status(of: loaded, takes: try planOptions.parsedTakes())
+            if json {
+                StandardStream.output.writeLine(JSONText.pretty(Self.json(report)))
+            } else {
+                StandardStream.output.write(Self.text(report))
+            }
+            for warning in report.warnings { StandardStream.error.writeLine("Warning: \(warning)") }
+        }
+    }
+
+    static func json(_ report: StatusReport) -> JSONValue {
+        .object([
+            "plan": .string(report.planName),
+            "links": .array(
+                report.links.map { link in
+                    .object([
+                        "node": .string(link.node.description),
+                        "state": .string(link.state.rawValue),
+                        "key": link.key.map { .string($0.description) } ?? .null,
+                        "output": link.output.map { .string($0.description) } ?? .null,
+                        "reason": link.reason.map(JSONValue.string) ?? .null,
+                        "prompt": .string(link.prompt),
+                        "model_version": link.modelVersion.map(JSONValue.string) ?? .null,
+                    ])
+                }),
+            "summary": .object([
+                "cached": .number(Double(report.links.count { $0.state == .cached })),
+                "regenerate": .number(Double(report.links.count { $0.state == .regenerate })),
+                "pending": .number(Double(report.links.count { $0.state == .pending })),
+            ]),
+            "warnings": .array(report.warnings.map(JSONValue.string)),
+        ])
+    }
+
+    static func text(_ report: StatusReport) -> String {
+        let width = max(8, report.links.map(\.node.description.count).max() ?? 0)
+        var out = ""
+        for link in report.links {
+            let node = link.node.description.padding(to: width)
+            let state = link.state.rawValue.padding(to: 10)
+            out += "\(node)  \(state)  \(link.reason ?? "")".trimmingTrailingSpaces() + "\n"
+        }
+        let cached = report.links.count { $0.state == .cached }
+        let regenerate = report.links.count { $0.state == .regenerate }
+        let pending = report.links.count { $0.state == .pending }
+        out += "\(report.planName): \(report.links.count) links: \(cached) cached, \(regenerate) to regenerate, "
+        out += "\(pending) pending\n"
+        return out
+    }
+}
+
+/// The generator used where none may be called (`status`, `--offline`, `replay`): it always fails.
+struct RefusingGenerator: Generator {
+    func generate(_ job: GenerationJob) async throws -> GeneratorOutput {
+        throw GeneratorError("no generator may be called here (offline)")
+    }
+}
+
+extension String {
+    func padding(to width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+
+    func trimmingTrailingSpaces() -> String {
+        var result = self
+        while result.last == " " { result.removeLast() }
+        return result
+    }
+}
