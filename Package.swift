@@ -11,6 +11,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.20.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -23,7 +27,16 @@ let package = Package(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "Store", dependencies: ["CSQLite", "CCrypto"]),
-        .target(name: "Chain", dependencies: ["Store", "CZlib"]),
+        .target(
+            name: "Chain",
+            dependencies: [
+                "Store", "CZlib",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
+            ]),
         .executableTarget(
             name: "Tool",
             dependencies: [
@@ -31,7 +44,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "ChainTests", dependencies: ["Chain", "Store"]),
+        .testTarget(
+            name: "ChainTests", dependencies: ["Chain", "Store"],
+            exclude: ["Servers"]),
         .testTarget(name: "ToolTests", dependencies: ["Tool", "Store", "Chain"]),
     ],
     swiftLanguageModes: [.v6]
