@@ -1,7 +1,7 @@
+import Store
 import Testing
 
 @testable import Chain
-import Store
 
 /// The worked example of `docs/KEYS.md`: the request of `start/2` in the perfume plan.
 ///

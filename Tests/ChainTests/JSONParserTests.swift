@@ -14,7 +14,9 @@ import Testing
         #expect(
             value
                 == .object([
-                    "a": .array([.number(1), .number(-2500), .number(0.05), .bool(true), .bool(false), .null, .string("x")]),
+                    "a": .array([
+                        .number(1), .number(-2500), .number(0.05), .bool(true), .bool(false), .null, .string("x"),
+                    ]),
                     "b": .object([:]),
                     "c": .array([]),
                 ]))
@@ -38,7 +40,10 @@ import Testing
     }
 
     @Test func keepsTheSignOfMinusZeroAndUnderflowsToZero() throws {
-        guard case .number(let minusZero) = try parse("-0") else { Issue.record("not a number"); return }
+        guard case .number(let minusZero) = try parse("-0") else {
+            Issue.record("not a number")
+            return
+        }
         #expect(minusZero == 0 && minusZero.sign == .minus)
         #expect(try parse("1e-400") == .number(0))
         #expect(try parse("1.7976931348623157e308") == .number(.greatestFiniteMagnitude))
@@ -111,14 +116,15 @@ import Testing
         #expect(error?.column == column)
     }
 
-    @Test(arguments: [
-        ([0x22, 0xFF, 0x22], 2, "invalid UTF-8 byte 0xFF"),
-        ([0x22, 0xC0, 0xAF, 0x22], 2, "invalid UTF-8 byte 0xC0"),  // overlong '/'
-        ([0x22, 0xED, 0xA0, 0x80, 0x22], 3, "invalid UTF-8 sequence (unexpected byte 0xA0)"),  // encoded surrogate
-        ([0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], 3, "invalid UTF-8 sequence (unexpected byte 0x90)"),  // > U+10FFFF
-        ([0x22, 0xE2, 0x82], 3, "invalid UTF-8 sequence (truncated at end of input)"),  // truncated
-        ([0x5B, 0xFF, 0x5D], 2, "expected a value, found invalid UTF-8 byte 0xFF"),
-    ] as [([UInt8], Int, String)])
+    @Test(
+        arguments: [
+            ([0x22, 0xFF, 0x22], 2, "invalid UTF-8 byte 0xFF"),
+            ([0x22, 0xC0, 0xAF, 0x22], 2, "invalid UTF-8 byte 0xC0"),  // overlong '/'
+            ([0x22, 0xED, 0xA0, 0x80, 0x22], 3, "invalid UTF-8 sequence (unexpected byte 0xA0)"),  // encoded surrogate
+            ([0x22, 0xF4, 0x90, 0x80, 0x80, 0x22], 3, "invalid UTF-8 sequence (unexpected byte 0x90)"),  // > U+10FFFF
+            ([0x22, 0xE2, 0x82], 3, "invalid UTF-8 sequence (truncated at end of input)"),  // truncated
+            ([0x5B, 0xFF, 0x5D], 2, "expected a value, found invalid UTF-8 byte 0xFF"),
+        ] as [([UInt8], Int, String)])
     func rejectsInvalidUTF8(bytes: [UInt8], column: Int, message: String) {
         let error = #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(bytes) }
         #expect(error?.message == message)

@@ -8,7 +8,8 @@ import Testing
     }
 
     @Test func describesSyntaxErrorsWithLineAndColumn() {
-        let error = PlanError(file: "plans/ad.json", line: 3, column: 17, message: "expected a value, found end of input")
+        let error = PlanError(
+            file: "plans/ad.json", line: 3, column: 17, message: "expected a value, found end of input")
         #expect(error.description == "plans/ad.json:3:17: expected a value, found end of input")
     }
 

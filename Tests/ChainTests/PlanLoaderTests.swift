@@ -12,7 +12,8 @@ import Testing
             options: ["latency_ms": .number(0)]),
         initialReference: "images/bottle.png",
         consistency: Consistency(
-            subjectDescription: "a faceted glass perfume bottle with a gold cap", style: "cinematic product photography",
+            subjectDescription: "a faceted glass perfume bottle with a gold cap",
+            style: "cinematic product photography",
             colorPalette: "deep navy, gold accents", lighting: "low-key, single rim light",
             composition: "centered subject, shallow depth of field", mood: "mysterious, luxurious"),
         scenes: [
@@ -84,13 +85,15 @@ import Testing
 
     @Test func reportsUnknownFields() throws {
         #expect(
-            decodeError(try perfume(replacing: #""model": "procedural-v1","#, with: #""model": "m", "colour": "red","#))?
+            decodeError(
+                try perfume(replacing: #""model": "procedural-v1","#, with: #""model": "m", "colour": "red","#))?
                 .description == "plans/ad.json: generator.colour: unknown field")
         #expect(
             decodeError(try perfume(replacing: #""name": "perfume-ad","#, with: #""name": "p", "foo bar": 1,"#))?
                 .description == #"plans/ad.json: ["foo bar"]: unknown field"#)
         #expect(
-            decodeError(try perfume(replacing: #""mood": "mysterious, luxurious""#, with: #""mood": "m", "tone": "t""#))?
+            decodeError(
+                try perfume(replacing: #""mood": "mysterious, luxurious""#, with: #""mood": "m", "tone": "t""#))?
                 .description == "plans/ad.json: consistency.tone: unknown field")
         // An unknown field is reported before the required field it may be a misspelling of.
         #expect(
@@ -99,13 +102,15 @@ import Testing
     }
 
     @Test func reportsWrongTypes() throws {
-        let scenes = #"[{"reference": "r", "start": "s", "end": "e"}, {"reference": "r", "start": "s", "end": "e"}, "#
+        let scenes =
+            #"[{"reference": "r", "start": "s", "end": "e"}, {"reference": "r", "start": "s", "end": "e"}, "#
             + #"{"reference": "r", "start": 3, "end": "e"}]"#
         #expect(
             decodeError(minimalPlan(scenes: scenes))?.description
                 == "plans/ad.json: scenes[2].start: expected a non-empty string, found number")
         #expect(
-            decodeError(try perfume(replacing: #""params": { "width": 288, "height": 512 }"#, with: #""params": [288]"#))?
+            decodeError(
+                try perfume(replacing: #""params": { "width": 288, "height": 512 }"#, with: #""params": [288]"#))?
                 .description == "plans/ad.json: generator.params: expected an object, found array")
         #expect(
             decodeError(try perfume(replacing: #""mood": "mysterious, luxurious""#, with: #""mood": null"#))?
@@ -133,7 +138,8 @@ import Testing
     @Test func checksTheFormatFirst() {
         #expect(
             decodeError(Array(#"{"format": "framechain.plan/v2", "extra": 1}"#.utf8))?.description
-                == #"plans/ad.json: format: unsupported plan format "framechain.plan/v2"; expected "framechain.plan/v1""#)
+                == #"plans/ad.json: format: unsupported plan format "framechain.plan/v2"; expected "framechain.plan/v1""#
+        )
         #expect(
             decodeError(Array(#"{"name": "x"}"#.utf8))?.description
                 == #"plans/ad.json: format: missing required field; expected "framechain.plan/v1""#)
@@ -236,7 +242,8 @@ import Testing
             let error = #expect(throws: PlanError.self) { try PlanLoader.load(contentsOf: planPath) }
             #expect(
                 error?.description
-                    == "\(planPath): initial_reference: \(directory)/plans/images/bottle.png: not a PNG, JPEG or WebP image")
+                    == "\(planPath): initial_reference: \(directory)/plans/images/bottle.png: not a PNG, JPEG or WebP image"
+            )
         }
     }
 
@@ -259,7 +266,8 @@ import Testing
             let error = #expect(throws: PlanError.self) { try PlanLoader.load(contentsOf: planPath) }
             #expect(
                 error?.description
-                    == "\(planPath): initial_reference: \(directory)/plans/images/bottle.png: is a directory, not an image file")
+                    == "\(planPath): initial_reference: \(directory)/plans/images/bottle.png: is a directory, not an image file"
+            )
         }
     }
 

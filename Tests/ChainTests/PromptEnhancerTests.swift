@@ -74,14 +74,16 @@ import Testing
             name: "p", generator: GeneratorSpec(backend: "b", model: "m"), initialReference: nil,
             consistency: Consistency(style: "  noir!  ", mood: "tense…"),
             scenes: [
-                Scene(reference: "  Is it there?\n", start: #"A sign reading "Open.""#, end: "Line one\nline two (wide)")
+                Scene(
+                    reference: "  Is it there?\n", start: #"A sign reading "Open.""#, end: "Line one\nline two (wide)")
             ])
         #expect(
             PromptEnhancer.enhancedPrompt(plan: plan, sceneIndex: 0, role: .reference)
                 == "Is it there? Style: noir! Mood: tense… Keep exact visual consistency with the reference image.")
         #expect(
             PromptEnhancer.enhancedPrompt(plan: plan, sceneIndex: 0, role: .start)
-                == #"A sign reading "Open." Style: noir! Mood: tense… Keep exact visual consistency with the reference image."#)
+                == #"A sign reading "Open." Style: noir! Mood: tense… Keep exact visual consistency with the reference image."#
+        )
         #expect(
             PromptEnhancer.enhancedPrompt(plan: plan, sceneIndex: 0, role: .end)
                 == "Line one\nline two (wide). Style: noir! Mood: tense… "

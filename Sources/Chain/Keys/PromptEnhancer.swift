@@ -51,7 +51,9 @@ public enum PromptEnhancer {
         if isFirst {
             add(consistency.subjectDescription) { "Subject: \($0)" }
         } else {
-            add(consistency.subjectDescription) { "If the subject appears, keep it identical to this description: \($0)" }
+            add(consistency.subjectDescription) {
+                "If the subject appears, keep it identical to this description: \($0)"
+            }
         }
         add(consistency.style) { "Style: \($0)" }
         add(consistency.colorPalette) { "Color palette: \($0)" }

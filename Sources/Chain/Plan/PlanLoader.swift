@@ -177,7 +177,9 @@ private struct PlanDecoder {
         let continuity = try optionalString(members, "continuity", at: path)
         let guideline = try optionalString(members, "guideline", at: path)
         let transition = try optionalString(members, "transition", at: path)
-        let takes = try members["takes"].map { value throws(PlanError) in try self.takes(value, at: join(path, "takes")) }
+        let takes = try members["takes"].map { value throws(PlanError) in
+            try self.takes(value, at: join(path, "takes"))
+        }
         return Scene(
             reference: reference, start: start, end: end, continuity: continuity, guideline: guideline,
             transition: transition, takes: takes ?? [:])
