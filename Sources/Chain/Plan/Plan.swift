@@ -51,11 +51,18 @@ public struct GeneratorSpec: Sendable, Hashable {
 
 /// The plan's `consistency` object; absent or empty fields add nothing to prompts.
 public struct Consistency: Sendable, Hashable {
+    /// What the recurring subject looks like (`subject_description`); a specification at chain position 1,
+    /// a "keep it identical" instruction after.
     public var subjectDescription: String?
+    /// The visual style (`style`), e.g. `cinematic product photography`.
     public var style: String?
+    /// The colour palette (`color_palette`), e.g. `deep navy, gold accents`.
     public var colorPalette: String?
+    /// The lighting (`lighting`), e.g. `low-key, single rim light`.
     public var lighting: String?
+    /// The framing and composition (`composition`), e.g. `centered subject, shallow depth of field`.
     public var composition: String?
+    /// The mood (`mood`), e.g. `mysterious, luxurious`.
     public var mood: String?
 
     /// Creates consistency information.
@@ -141,5 +148,7 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
     }
 
     private var order: Int { Role.allCases.firstIndex(of: self)! }
+
+    /// Orders roles as the chains are listed: reference, start, end.
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.order < rhs.order }
 }
