@@ -127,7 +127,7 @@ final class ProgressMeter: Sendable {
 }
 
 /// Turns SIGINT and SIGTERM into a call of `handler` (once per signal) while it lives.
-final class SignalTrap: Sendable {
+final class SignalTrap {
     private let sources: [any DispatchSourceSignal]
 
     init(_ handler: @escaping @Sendable () -> Void) {

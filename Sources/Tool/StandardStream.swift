@@ -37,6 +37,12 @@ enum StandardStream {
         }
     }
 
+    /// Writes `text` as it is, ignoring failures (a closed stream has no one to tell).
+    func write(_ text: String) {
+        var text = text
+        text.withUTF8 { try? write(all: UnsafeRawBufferPointer($0)) }
+    }
+
     /// Writes `text` and a newline in one call, ignoring failures (a closed stream has no one to tell).
     func writeLine(_ text: String) {
         var line = text + "\n"
