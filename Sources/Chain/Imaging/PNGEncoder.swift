@@ -10,8 +10,12 @@ package enum PNGEncoder {
     /// The eight bytes every PNG file starts with.
     static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    /// The zlib level used for `IDAT`: zlib's default, a good balance of size and speed.
-    static let compressionLevel: Int32 = 6
+    /// The zlib level used for `IDAT`.
+    ///
+    /// Level 4 is the fastest level with lazy matching. On a 288 × 512 procedural image it took a quarter of
+    /// the time of zlib's default level 6 (about 5 ms against 20 ms) for an 8% larger file; level 9 took
+    /// over ten times longer to save another 8%.
+    static let compressionLevel: Int32 = 4
 
     /// Encodes `image` as an 8-bit RGB PNG.
     ///
@@ -66,9 +70,9 @@ package enum PNGEncoder {
                             }
                             let start = y * (rowLength + 1)
                             output[start] = UInt8(bestFilter)
-                            for index in 0..<rowLength {
-                                output[start + 1 + index] = candidates[bestFilter * rowLength + index]
-                            }
+                            let best = candidates[(bestFilter * rowLength)..<((bestFilter + 1) * rowLength)]
+                            let target = UnsafeMutableBufferPointer(rebasing: output[(start + 1)...(start + rowLength)])
+                            _ = target.update(fromContentsOf: best)
                         }
                     }
                 }
@@ -79,26 +83,37 @@ package enum PNGEncoder {
 
     /// Filters one row with `filter` (0 None, 1 Sub, 2 Up, 3 Average, 4 Paeth) and returns the sum of the
     /// filtered bytes taken as signed values, the cost used to pick a filter.
+    ///
+    /// Each filter has its own loop, so that the optimizer sees straight-line code in each.
     private static func apply(
         filter: Int, row: UnsafeBufferPointer<UInt8>, above: UnsafeBufferPointer<UInt8>, bytesPerPixel: Int,
         into output: UnsafeMutableBufferPointer<UInt8>
     ) -> Int {
+        let count = row.count
+        let step = min(bytesPerPixel, count)
         var cost = 0
-        for index in 0..<row.count {
-            let left = index >= bytesPerPixel ? row[index - bytesPerPixel] : 0
-            let up = above[index]
-            let upLeft = index >= bytesPerPixel ? above[index - bytesPerPixel] : 0
-            let predictor: UInt8
-            switch filter {
-            case 0: predictor = 0
-            case 1: predictor = left
-            case 2: predictor = up
-            case 3: predictor = UInt8((Int(left) + Int(up)) >> 1)
-            default: predictor = PNGFilter.paeth(left, up, upLeft)
-            }
-            let value = row[index] &- predictor
+        @inline(__always) func store(_ index: Int, _ value: UInt8) {
             output[index] = value
-            cost += value < 128 ? Int(value) : 256 - Int(value)
+            cost &+= abs(Int(Int8(bitPattern: value)))
+        }
+        switch filter {
+        case 0:
+            for index in 0..<count { store(index, row[index]) }
+        case 1:
+            for index in 0..<step { store(index, row[index]) }
+            for index in step..<count { store(index, row[index] &- row[index - step]) }
+        case 2:
+            for index in 0..<count { store(index, row[index] &- above[index]) }
+        case 3:
+            for index in 0..<step { store(index, row[index] &- above[index] >> 1) }
+            for index in step..<count {
+                store(index, row[index] &- UInt8((UInt16(row[index - step]) &+ UInt16(above[index])) >> 1))
+            }
+        default:
+            for index in 0..<step { store(index, row[index] &- above[index]) }
+            for index in step..<count {
+                store(index, row[index] &- PNGFilter.paeth(row[index - step], above[index], above[index - step]))
+            }
         }
         return cost
     }
