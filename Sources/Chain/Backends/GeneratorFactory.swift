@@ -13,6 +13,13 @@ public enum GeneratorFactory {
     /// - Throws: ``GeneratorError`` for an unknown backend, a malformed model name or a bad option.
     public static func make(spec: GeneratorSpec, environment: [String: String]) throws(GeneratorError) -> any Generator {
         switch spec.backend {
+        case ProceduralGenerator.backend:
+            guard spec.model == ProceduralGenerator.model else {
+                throw GeneratorError(
+                    "the procedural backend has one model, \"\(ProceduralGenerator.model)\" (the plan names \"\(spec.model)\")")
+            }
+            _ = try RetryPolicy(options: spec.options)
+            return try ProceduralGenerator(options: spec.options)
         case "command":
             _ = try CommandGenerator.Settings(options: spec.options)
             _ = try RetryPolicy(options: spec.options)
