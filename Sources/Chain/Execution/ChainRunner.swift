@@ -86,16 +86,18 @@ public struct ChainRunner: Sendable {
         var outputs: [NodeID: Digest] = [:]
         var links: [LinkStatus] = []
         var versions: Set<String> = []
+        var regenerating: [NodeID: LinkStatus] = [:]
         for node in prepared.graph.nodes {
             let upstream = prepared.graph.upstream(of: node)
             let inputs: [Digest]
             if let upstream {
                 guard let output = outputs[upstream] else {
-                    let cause = links.first { $0.node == upstream }!
-                    let waitsOn = cause.state == .regenerate ? "\(upstream) regenerates" : (cause.reason ?? "")
+                    // Name the regenerating link this one waits behind, and why that one regenerates.
+                    let cause = regenerating[upstream]!
+                    regenerating[node] = cause
                     links.append(
                         LinkStatus(
-                            node: node, state: .pending, key: nil, reason: "waits on \(waitsOn)",
+                            node: node, state: .pending, key: nil, reason: "waits on \(cause.node) (\(cause.reason ?? ""))",
                             prompt: prepared.prompts[node]!, output: nil, modelVersion: nil))
                     continue
                 }
@@ -117,11 +119,12 @@ public struct ChainRunner: Sendable {
                     upstream.map { "\($0) changed" }
                     ?? (previousInitial != nil && previousInitial != prepared.initialReference
                         ? "initial reference changed" : "initial reference")
-                links.append(
-                    LinkStatus(
-                        node: node, state: .regenerate, key: key,
-                        reason: explainer.reason(for: node, request: request, key: key, upstreamCause: cause),
-                        prompt: prepared.prompts[node]!, output: nil, modelVersion: nil))
+                let link = LinkStatus(
+                    node: node, state: .regenerate, key: key,
+                    reason: explainer.reason(for: node, request: request, key: key, upstreamCause: cause),
+                    prompt: prepared.prompts[node]!, output: nil, modelVersion: nil)
+                regenerating[node] = link
+                links.append(link)
             }
         }
         var warnings: [String] = []
