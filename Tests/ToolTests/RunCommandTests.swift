@@ -19,6 +19,7 @@ private func writeSlowPlan(in directory: String, scenes: Int, latency: Int, name
           "scenes": [\(sceneList)]
         }
         """
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
     try writeFile(directory + "/plan.json", Array(plan.utf8))
     try writeFile(directory + "/bottle.png", try readFile(fixturesDirectory() + "/images/bottle.png"))
     return directory + "/plan.json"

@@ -1,5 +1,11 @@
 import CSQLite
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One SQLite connection: opened in WAL mode with foreign keys, a busy timeout and extended result codes,
 /// with a cache of prepared statements keyed by SQL text.
 ///
@@ -57,7 +63,19 @@ package final class Database {
     }
 
     private func setUpWALMode() throws(SQLiteError) {
-        let mode = try row("PRAGMA journal_mode = WAL")?.string(0)?.lowercased()
+        // Switching a new database to WAL takes an exclusive lock and SQLite does not call the busy handler for
+        // it, so two processes opening a new store at once can see SQLITE_BUSY here: retry with a short pause.
+        var mode: String?
+        var attempt = 0
+        while true {
+            do {
+                mode = try row("PRAGMA journal_mode = WAL")?.string(0)?.lowercased()
+                break
+            } catch let error where (error.code ~= .busy || error.code ~= .locked) && attempt < 3000 {
+                attempt += 1
+                usleep(20_000)
+            }
+        }
         guard mode == "wal" else {
             throw SQLiteError(code: .error, message: "could not enable WAL mode (journal_mode is \(mode ?? "unknown"))")
         }
