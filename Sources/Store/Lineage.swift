@@ -50,7 +50,14 @@ public struct GenerationRecord: Sendable, Hashable {
 
 /// How a run ended (or that it is still running).
 public enum RunStatus: String, Sendable, Hashable, CaseIterable {
-    case running, succeeded, failed, interrupted
+    /// Still running (or killed before it could record its end; see ``RunRecord/effectiveStatus``).
+    case running
+    /// Every link is a hit or was generated.
+    case succeeded
+    /// Some links failed after retries; everything else finished.
+    case failed
+    /// Stopped by SIGINT or SIGTERM (or found dead); finished links are kept.
+    case interrupted
 }
 
 /// What a run did for one node.

@@ -39,8 +39,11 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 
+    /// `catch StoreError.notFound`.
     public static let notFound = Code.notFound
+    /// `catch StoreError.invalidInput`.
     public static let invalidInput = Code.invalidInput
+    /// `catch StoreError.integrity`.
     public static let integrity = Code.integrity
 
     static func io(_ what: String, _ path: String, _ errno: Errno) -> StoreError {

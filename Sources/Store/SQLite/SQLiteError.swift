@@ -13,16 +13,27 @@ public struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// The primary result code (the low 8 bits of an extended one).
     public var primaryResultCode: ResultCode { ResultCode(rawValue: rawValue & 0xFF) }
 
+    /// Generic error (`SQLITE_ERROR`).
     public static let error = ResultCode(rawValue: SQLITE_ERROR)
+    /// The database file is locked by another connection (`SQLITE_BUSY`).
     public static let busy = ResultCode(rawValue: SQLITE_BUSY)
+    /// A table is locked (`SQLITE_LOCKED`).
     public static let locked = ResultCode(rawValue: SQLITE_LOCKED)
+    /// An attempt to write a read-only database (`SQLITE_READONLY`).
     public static let readOnly = ResultCode(rawValue: SQLITE_READONLY)
+    /// A disk I/O error (`SQLITE_IOERR`).
     public static let ioError = ResultCode(rawValue: SQLITE_IOERR)
+    /// The database disk image is malformed (`SQLITE_CORRUPT`).
     public static let corrupt = ResultCode(rawValue: SQLITE_CORRUPT)
+    /// The database file cannot be opened (`SQLITE_CANTOPEN`).
     public static let cantOpen = ResultCode(rawValue: SQLITE_CANTOPEN)
+    /// A constraint was violated (`SQLITE_CONSTRAINT`).
     public static let constraint = ResultCode(rawValue: SQLITE_CONSTRAINT)
+    /// The file is not a database (`SQLITE_NOTADB`).
     public static let notADatabase = ResultCode(rawValue: SQLITE_NOTADB)
+    /// A PRIMARY KEY constraint was violated (`SQLITE_CONSTRAINT_PRIMARYKEY`).
     public static let constraintPrimaryKey = ResultCode(rawValue: 1555)
+    /// A FOREIGN KEY constraint was violated (`SQLITE_CONSTRAINT_FOREIGNKEY`).
     public static let constraintForeignKey = ResultCode(rawValue: 787)
 
     public var description: String { String(rawValue) }
