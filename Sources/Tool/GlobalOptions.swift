@@ -47,4 +47,43 @@ struct GlobalOptions: ParsableArguments {
         }
         return try Store(directory: directory)
     }
+
+    /// Whether a store exists at ``storeDirectory``.
+    var storeExists: Bool {
+        var info = stat()
+        return stat(storeDirectory, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
+    /// Runs `body` with the store, or — when there is none yet — with an empty throwaway store, so that
+    /// commands that only read (`status`, an offline run that will miss) never create a store as a side effect.
+    func withStoreForReading<T>(_ body: (Store) async throws -> T) async throws -> T {
+        if storeExists { return try await body(try openStore()) }
+        var template = Array("/tmp/framechain-empty-XXXXXX".utf8CString)
+        guard let created = mkdtemp(&template) else {
+            throw StoreError(code: .io, message: "cannot create a temporary directory: \(String(cString: strerror(errno)))")
+        }
+        let directory = String(cString: created)
+        defer { removeTree(directory) }
+        return try await body(try Store(directory: directory + "/store"))
+    }
+}
+
+/// Removes a directory tree made by framechain itself (no symbolic links are followed).
+private func removeTree(_ path: String) {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return }
+    if info.st_mode & S_IFMT == S_IFDIR, let dir = opendir(path) {
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        closedir(dir)
+        for name in names { removeTree(path + "/" + name) }
+        rmdir(path)
+    } else {
+        unlink(path)
+    }
 }

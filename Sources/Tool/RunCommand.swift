@@ -42,6 +42,13 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let result: RunResult = try await ExitStatus.reportingErrors {
             let loaded = try planOptions.load()
+            if offline && !global.storeExists {
+                // Without a store every link is a miss: report them without creating a store.
+                try await global.withStoreForReading { store in
+                    _ = try await ChainRunner(store: store, generator: RefusingGenerator())
+                        .run(loaded, configuration: RunConfiguration(takes: try planOptions.parsedTakes(), offline: true))
+                }
+            }
             let store = try global.openStore()
             let generator: any Generator = offline ? RefusingGenerator() : try Generators.make(for: loaded.plan.generator)
             let runner = ChainRunner(store: store, generator: generator)

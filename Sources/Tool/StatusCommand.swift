@@ -21,10 +21,11 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         try await ExitStatus.reportingErrors {
             let loaded = try planOptions.load()
-            let store = try global.openStore()
+            let takes = try planOptions.parsedTakes()
             // `status` never calls a generator, so it needs none: the runner is given one that refuses.
-            let runner = ChainRunner(store: store, generator: RefusingGenerator())
-            let report = try runner.status(of: loaded, takes: try planOptions.parsedTakes())
+            let report = try await global.withStoreForReading { store in
+                try ChainRunner(store: store, generator: RefusingGenerator()).status(of: loaded, takes: takes)
+            }
             if json {
                 StandardStream.output.writeLine(JSONText.pretty(Self.json(report)))
             } else {

@@ -176,7 +176,11 @@ private func links(_ document: [String: Any]) -> [[String: Any]] {
             let result = try runFramechain(["run", plan, "--store", dir + "/store", "--offline"], scratch: dir)
             #expect(result.status == 3)
             #expect(result.error.contains("ref/1: new"))
-            #expect(try Store(directory: dir + "/store").runs().isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: dir + "/store"))
+            let status = try runFramechain(["status", plan, "--store", dir + "/store"], scratch: dir)
+            #expect(status.status == 0)
+            #expect(status.outputText.contains("ref/1     regenerate  new"))
+            #expect(!FileManager.default.fileExists(atPath: dir + "/store"))
         }
     }
 }
