@@ -66,7 +66,11 @@ struct BlobStore: Sendable {
                 (chunk) throws(StoreError) in
                 if head.count < 12 { head += chunk.prefix(12 - head.count) }
                 hasher.update(bufferPointer: chunk)
-                do throws(Errno) { try output.write(all: chunk) } catch { throw StoreError.io("write", temporaryPath, error) }
+                do throws(Errno) {
+                    try output.write(all: chunk)
+                } catch {
+                    throw StoreError.io("write", temporaryPath, error)
+                }
                 size += chunk.count
             }
             do {

@@ -15,7 +15,9 @@ public enum FileHasher {
 
     /// Hashes the regular file at `path`, reporting a failed read with `readFailure`: `invalidInput` for a
     /// user's file, `io` for a file of the store.
-    static func hash(fileAt path: String, readFailure: StoreError.Code) throws(StoreError) -> (digest: Digest, size: Int) {
+    static func hash(
+        fileAt path: String, readFailure: StoreError.Code
+    ) throws(StoreError) -> (digest: Digest, size: Int) {
         let handle = try openRegularFile(path)
         var hasher = SHA256()
         var size = 0

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads a file on a helper thread into a small ring of buffers, so that reading the next chunk overlaps the
@@ -150,9 +150,9 @@ final class ReadAheadReader: @unchecked Sendable {
     }
 
     #if canImport(Glibc)
-    private var thread = pthread_t()
+        private var thread = pthread_t()
     #else
-    private var thread: pthread_t?
+        private var thread: pthread_t?
     #endif
 
     /// Starts the reader thread, which holds a reference to `self` until it ends.
@@ -162,9 +162,9 @@ final class ReadAheadReader: @unchecked Sendable {
             &thread, nil,
             { context in
                 #if canImport(Glibc)
-                let reader = Unmanaged<ReadAheadReader>.fromOpaque(context!).takeRetainedValue()
+                    let reader = Unmanaged<ReadAheadReader>.fromOpaque(context!).takeRetainedValue()
                 #else
-                let reader = Unmanaged<ReadAheadReader>.fromOpaque(context).takeRetainedValue()
+                    let reader = Unmanaged<ReadAheadReader>.fromOpaque(context).takeRetainedValue()
                 #endif
                 reader.readLoop()
                 return nil
@@ -184,9 +184,9 @@ final class ReadAheadReader: @unchecked Sendable {
         while !readerExited { pthread_cond_wait(condition, mutex) }
         pthread_mutex_unlock(mutex)
         #if canImport(Glibc)
-        pthread_join(thread, nil)
+            pthread_join(thread, nil)
         #else
-        if let thread { pthread_join(thread, nil) }
+            if let thread { pthread_join(thread, nil) }
         #endif
     }
 }
