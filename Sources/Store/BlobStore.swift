@@ -61,27 +61,25 @@ struct BlobStore: Sendable {
     }
 
     /// Copies the regular file at `source` into a staging file, hashing as it goes, and fsyncs it.
+    ///
+    /// A read failure is the user's file's fault (`invalidInput`); a write failure is the store's (`io`).
     func stage(fileAt source: String) throws(StoreError) -> StagedBlob {
         let input = try FileHasher.openRegularFile(source)
         let (output, temporaryPath) = try makeStagingFile()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: FileHasher.chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
         do throws(StoreError) {
             var hasher = SHA256()
             var size = 0
-            var mediaType: MediaType?
-            while true {
-                let count: Int
-                do { count = try input.readFully(into: buffer) } catch {
-                    // The user's file failed, not the store: report it as bad input.
-                    throw StoreError(code: .invalidInput, message: "\(source): read: \(error)", cause: error)
-                }
-                if count == 0 { break }
-                let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
-                if size == 0 { mediaType = MediaType.sniff(chunk) }
+            var head: [UInt8] = []
+            try FileHasher.forEachChunk(of: input, path: source, readFailure: .invalidInput) {
+                (chunk) throws(StoreError) in
+                if head.count < 12 { head += chunk.prefix(12 - head.count) }
                 hasher.update(bufferPointer: chunk)
-                do { try output.write(all: chunk) } catch { throw StoreError.io("write", temporaryPath, error) }
-                size += count
+                do throws(Errno) {
+                    try output.write(all: chunk)
+                } catch {
+                    throw StoreError.io("write", temporaryPath, error)
+                }
+                size += chunk.count
             }
             do {
                 try output.sync()
@@ -89,7 +87,8 @@ struct BlobStore: Sendable {
             } catch {
                 throw StoreError.io("fsync", temporaryPath, error)
             }
-            return StagedBlob(digest: hasher.finalize(), size: size, mediaType: mediaType, temporaryPath: temporaryPath)
+            return StagedBlob(
+                digest: hasher.finalize(), size: size, mediaType: MediaType.sniff(head), temporaryPath: temporaryPath)
         } catch {
             try? FileSystem.removeFile(temporaryPath)
             throw error
@@ -200,14 +199,8 @@ struct BlobStore: Sendable {
         }
         let file = path(for: digest)
         let handle = try FileHasher.openRegularFile(file)
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: FileHasher.chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
         var hasher = SHA256()
-        while true {
-            let count: Int
-            do { count = try handle.read(into: buffer) } catch { throw .io("read", file, error) }
-            if count == 0 { break }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[..<count])
+        try FileHasher.forEachChunk(of: handle, path: file, readFailure: .io) { (chunk) throws(StoreError) in
             hasher.update(bufferPointer: chunk)
             try body(chunk)
         }

@@ -2,9 +2,9 @@ import ArgumentParser
 import Store
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Options every command takes: where the store is.

@@ -1,9 +1,9 @@
 import Store
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Standard output or standard error, written with raw `write(2)` calls (no stdio buffering).
@@ -32,7 +32,9 @@ enum StandardStream {
             switch result {
             case .success(let count): offset += count
             case .failure(let errno):
-                throw StoreError(code: .io, message: "\(self == .output ? "standard output" : "standard error"): write: \(errno)", cause: errno)
+                throw StoreError(
+                    code: .io, message: "\(self == .output ? "standard output" : "standard error"): write: \(errno)",
+                    cause: errno)
             }
         }
     }

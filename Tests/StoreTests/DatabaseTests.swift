@@ -55,7 +55,8 @@ import Testing
             try db.execute("CREATE TABLE parts (item TEXT NOT NULL REFERENCES items(name))")
             let insert = "INSERT INTO parts (item) VALUES (?)"
             let error = #expect(throws: SQLiteError.self) { try db.execute(insert, "nothing") }
-            #expect(error?.description == "SQLite error 787: FOREIGN KEY constraint failed - while executing `\(insert)`")
+            #expect(
+                error?.description == "SQLite error 787: FOREIGN KEY constraint failed - while executing `\(insert)`")
         }
     }
 
@@ -126,7 +127,9 @@ import Testing
             let other = try Database(path: path, busyTimeoutMilliseconds: 50)
             try db.execute("BEGIN IMMEDIATE TRANSACTION")
             let error = #expect(throws: SQLiteError.self) { try other.execute("BEGIN IMMEDIATE TRANSACTION") }
-            #expect(error?.description == "SQLite error 5: database is locked - while executing `BEGIN IMMEDIATE TRANSACTION`")
+            #expect(
+                error?.description
+                    == "SQLite error 5: database is locked - while executing `BEGIN IMMEDIATE TRANSACTION`")
             // Readers are not blocked by the writer (WAL).
             #expect(try other.row("SELECT count(*) FROM items")?.int(0) == 0)
             try db.execute("COMMIT TRANSACTION")

@@ -4,9 +4,9 @@ import Testing
 @testable import Store
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Runs `body` with a fresh temporary directory, removed afterwards whatever happens.
@@ -79,8 +79,8 @@ func unreadableFile(in directory: String) throws -> (path: String, message: Stri
         return (path, "\(path): cannot open: Permission denied")
     }
     #if os(Linux)
-    return ("/proc/self/mem", "/proc/self/mem: read: Input/output error")
+        return ("/proc/self/mem", "/proc/self/mem: read: Input/output error")
     #else
-    return nil  // Root on a system without /proc: no file is unreadable to root, so the case cannot be made.
+        return nil  // Root on a system without /proc: no file is unreadable to root, so the case cannot be made.
     #endif
 }

@@ -26,7 +26,8 @@ import Testing
             let bytes = randomBytes(count: 100_000, seed: 5)
             let digest = SHA256.hash(data: bytes)
             try writeFile(directory + "/in", bytes)
-            #expect(try runFramechain(["blob", "put", "--store", store, directory + "/in"], scratch: directory).status == 0)
+            #expect(
+                try runFramechain(["blob", "put", "--store", store, directory + "/in"], scratch: directory).status == 0)
             let blob = "\(store)/blobs/sha256/\(digest.hexString.prefix(2))/\(digest.hexString)"
             var damaged = try readFile(blob)
             damaged[50_000] ^= 0x01
@@ -47,7 +48,8 @@ import Testing
         try withTemporaryDirectory { (directory) throws in
             let store = directory + "/store"
             try writeFile(directory + "/a", Array("hello".utf8))
-            #expect(try runFramechain(["blob", "put", "--store", store, directory + "/a"], scratch: directory).status == 0)
+            #expect(
+                try runFramechain(["blob", "put", "--store", store, directory + "/a"], scratch: directory).status == 0)
             let before = try snapshot(of: store)
 
             let result = try runFramechain(["blob", "cat", "--store", store, text], scratch: directory)
@@ -62,7 +64,8 @@ import Testing
         try withTemporaryDirectory { (directory) throws in
             let store = directory + "/store"
             try writeFile(directory + "/a", Array("hello".utf8))
-            #expect(try runFramechain(["blob", "put", "--store", store, directory + "/a"], scratch: directory).status == 0)
+            #expect(
+                try runFramechain(["blob", "put", "--store", store, directory + "/a"], scratch: directory).status == 0)
             let before = try snapshot(of: store)
             let unknown = SHA256.hash(data: Array("never stored".utf8))
 

@@ -4,9 +4,9 @@ import Testing
 @testable import Store
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 @Suite struct BlobPutCommandTests {
@@ -48,7 +48,9 @@ import Darwin
         try withTemporaryDirectory { (directory) throws in
             let store = directory + "/store"
             try writeFile(directory + "/seed", Array("already stored".utf8))
-            #expect(try runFramechain(["blob", "put", "--store", store, directory + "/seed"], scratch: directory).status == 0)
+            #expect(
+                try runFramechain(["blob", "put", "--store", store, directory + "/seed"], scratch: directory).status
+                    == 0)
             try writeFile(directory + "/good", Array("good".utf8))
             let paths: [String]
             let message: String
@@ -92,7 +94,8 @@ import Darwin
             let store = directory + "/store"
             let result = try runFramechain(["blob", "put", "--store", store] + files, scratch: directory)
             #expect(result.status == 64)
-            let expected = files.isEmpty ? "Error: Name at least one file.\n" : "Error: A file path must not be empty.\n"
+            let expected =
+                files.isEmpty ? "Error: Name at least one file.\n" : "Error: A file path must not be empty.\n"
             #expect(result.error.hasPrefix(expected))
             #expect(!FileManager.default.fileExists(atPath: store))
         }

@@ -28,7 +28,9 @@ import Testing
     }
 
     @Test func usageErrorsExitWith64() throws {
-        for arguments in [["blob", "put"], ["blob", "hash"], ["blob", "put", ""], ["blob", "cat", "--store", "", "x"]] {
+        for arguments in [
+            ["blob", "put"], ["blob", "hash"], ["blob", "put", ""], ["blob", "cat", "--store", "", "x"],
+        ] {
             let error = #expect(throws: (any Error).self) { try FrameChainCommand.parseAsRoot(arguments) }
             let exitCode = error.map { FrameChainCommand.exitCode(for: $0) }
             #expect(exitCode == .validationFailure, "\(arguments)")

@@ -12,7 +12,9 @@ import Testing
             let result = try runFramechain(["blob", "put", "a"], scratch: directory, workingDirectory: directory)
             #expect(result.status == 0)
             #expect(result.outputText == "\(hello)  a\n")
-            #expect(FileManager.default.fileExists(atPath: directory + "/.framechain/blobs/sha256/2c/\(hello.dropFirst(7))"))
+            #expect(
+                FileManager.default.fileExists(atPath: directory + "/.framechain/blobs/sha256/2c/\(hello.dropFirst(7))")
+            )
         }
     }
 

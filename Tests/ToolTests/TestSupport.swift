@@ -4,9 +4,9 @@ import Testing
 @testable import Store
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 // MARK: - Temporary files
@@ -77,9 +77,9 @@ func unreadableFile(in directory: String) throws -> (path: String, message: Stri
         return (path, "\(path): cannot open: Permission denied")
     }
     #if os(Linux)
-    return ("/proc/self/mem", "/proc/self/mem: read: Input/output error")
+        return ("/proc/self/mem", "/proc/self/mem: read: Input/output error")
     #else
-    return nil  // Root without /proc: nothing is unreadable to root, so this case cannot be made.
+        return nil  // Root without /proc: nothing is unreadable to root, so this case cannot be made.
     #endif
 }
 
@@ -104,11 +104,11 @@ struct ProcessResult {
 func framechainBinary() throws -> String {
     if let path = ProcessInfo.processInfo.environment["FRAMECHAIN_BINARY"], !path.isEmpty { return path }
     #if os(Linux)
-    let testExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let testExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     #else
-    let testExecutable =
-        Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL
-        ?? URL(fileURLWithPath: CommandLine.arguments[0])
+        let testExecutable =
+            Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL
+            ?? URL(fileURLWithPath: CommandLine.arguments[0])
     #endif
     // `.build/<config>/<package>PackageTests.xctest` on Linux; a bundle directory on macOS.
     var directory = testExecutable.deletingLastPathComponent()

@@ -15,22 +15,45 @@ public enum FileHasher {
 
     /// Hashes the regular file at `path`, reporting a failed read with `readFailure`: `invalidInput` for a
     /// user's file, `io` for a file of the store.
-    static func hash(fileAt path: String, readFailure: StoreError.Code) throws(StoreError) -> (digest: Digest, size: Int) {
+    static func hash(
+        fileAt path: String, readFailure: StoreError.Code
+    ) throws(StoreError) -> (digest: Digest, size: Int) {
         let handle = try openRegularFile(path)
         var hasher = SHA256()
         var size = 0
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count: Int
-            do { count = try handle.read(into: buffer) } catch {
-                throw StoreError(code: readFailure, message: "\(path): read: \(error)", cause: error)
-            }
-            if count == 0 { break }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            size += count
+        try forEachChunk(of: handle, path: path, readFailure: readFailure) { (chunk) throws(StoreError) in
+            hasher.update(bufferPointer: chunk)
+            size += chunk.count
         }
         return (hasher.finalize(), size)
+    }
+
+    /// Files of at least this size are read ahead on a helper thread (see ``ReadAheadReader``); smaller ones are
+    /// read on the calling thread, where a thread would cost more than it saves.
+    static let readAheadThreshold = 4 * chunkSize
+
+    /// Calls `body` with each chunk (at most ``chunkSize`` bytes) of an open file, from its current offset.
+    ///
+    /// - Parameters:
+    ///   - handle: The open file.
+    ///   - path: Its path, for messages.
+    ///   - readFailure: The error code of a failed read: `invalidInput` for a user's file, `io` for the store's.
+    ///   - body: Called with each chunk; a chunk is valid only during the call.
+    static func forEachChunk(
+        of handle: FileHandle, path: String, readFailure: StoreError.Code,
+        _ body: (UnsafeRawBufferPointer) throws(StoreError) -> Void
+    ) throws(StoreError) {
+        let failure = { (error: Errno) in
+            StoreError(code: readFailure, message: "\(path): read: \(error)", cause: error)
+        }
+        let size = (try? handle.status()).map { Int($0.st_size) } ?? 0
+        if size >= readAheadThreshold {
+            try ReadAheadReader.forEachChunk(of: handle, chunkSize: chunkSize, readFailure: failure, body)
+        } else {
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
+            defer { buffer.deallocate() }
+            try ReadAheadReader.readSequentially(handle: handle, buffer: buffer, readFailure: failure, body)
+        }
     }
 
     /// Checks that `path` is a regular file that can be opened for reading, without reading it.
