@@ -26,7 +26,7 @@ public struct CollectionReport: Sendable {
 
 /// How `gc` decides what may go.
 public struct CollectionPolicy: Sendable {
-    /// Only files and blobs older than this many seconds may go, so that nothing another process is writing right
+    /// Only files and blobs at least this many seconds old (counted in whole seconds) may go, so that nothing another process is writing right
     /// now is touched (a staging file also needs its writer process to be gone).
     public var graceSeconds: Int
     /// Also drop generations (and failed-attempt requests) that no kept run needs.
@@ -92,7 +92,7 @@ extension Store {
             var blobs: [(Digest, Int)] = []
             try db.forEachRow(
                 """
-                SELECT digest, size FROM blobs WHERE created_at < ?
+                SELECT digest, size FROM blobs WHERE created_at <= ?
                 AND digest NOT IN (SELECT output FROM generations)
                 AND digest NOT IN (SELECT digest FROM generation_inputs)
                 AND digest NOT IN (SELECT plan FROM runs)
@@ -120,7 +120,7 @@ extension Store {
         let removed = Set(report.blobs.map(\.digest))
         for file in files where !recorded.contains(file.digest) && !removed.contains(file.digest) {
             guard let info = try? FileSystem.status(at: file.path, followLinks: false),
-                Self.modificationTime(info) < Int(now) - policy.graceSeconds
+                Self.modificationTime(info) <= Int(now) - policy.graceSeconds
             else { continue }
             report.unrecordedFiles.append((file.digest, Int(info.st_size)))
             if !policy.dryRun { try? FileSystem.removeFile(file.path) }
@@ -133,7 +133,7 @@ extension Store {
             let path = staging + "/" + name
             guard let info = try? FileSystem.status(at: path, followLinks: false),
                 info.st_mode & S_IFMT == S_IFREG,
-                Self.modificationTime(info) < Int(now) - policy.graceSeconds,
+                Self.modificationTime(info) <= Int(now) - policy.graceSeconds,
                 !Self.processIsAlive(pid)
             else { continue }
             report.stagingFiles.append((name, Int(info.st_size)))
@@ -194,7 +194,7 @@ extension Store {
         kill(pid, 0) == 0 || errno == EPERM
     }
 
-    /// The RFC 3339 form of a time, as ``Timestamp`` writes it (`.000` milliseconds).
+    /// The RFC 3339 form of the last millisecond of a second, as ``Timestamp`` writes times.
     static func timestamp(secondsSinceEpoch: Int) -> String {
         var seconds = time_t(secondsSinceEpoch)
         var parts = tm()
@@ -204,6 +204,6 @@ extension Store {
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).000Z"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).999Z"
     }
 }
