@@ -26,7 +26,9 @@ extension Store {
         try read { db in
             var counts: [String: [LinkOutcome: Int]] = [:]
             try db.forEachRow("SELECT run_id, outcome, count(*) FROM run_links GROUP BY run_id, outcome") { row in
-                guard let runID = row.string(0), let outcome = LinkOutcome(rawValue: row.string(1) ?? "") else { return }
+                guard let runID = row.string(0), let outcome = LinkOutcome(rawValue: row.string(1) ?? "") else {
+                    return
+                }
                 counts[runID, default: [:]][outcome] = row.int(2) ?? 0
             }
             return counts

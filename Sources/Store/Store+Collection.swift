@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// What `framechain gc` removed (or, in a dry run, would remove).
@@ -183,9 +183,9 @@ extension Store {
     /// A file's modification time in seconds since the epoch.
     static func modificationTime(_ info: stat) -> Int {
         #if canImport(Darwin)
-        Int(info.st_mtimespec.tv_sec)
+            Int(info.st_mtimespec.tv_sec)
         #else
-        Int(info.st_mtim.tv_sec)
+            Int(info.st_mtim.tv_sec)
         #endif
     }
 

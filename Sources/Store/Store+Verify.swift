@@ -2,9 +2,9 @@ import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// One thing `framechain verify` found wrong with a store.
@@ -137,7 +137,9 @@ extension Store {
             for name in ((try? FileSystem.contentsOfDirectory(directory)) ?? []).sorted() {
                 let relative = "blobs/sha256/\(prefix)/\(name)"
                 let path = directory + "/" + name
-                let isFile = (try? FileSystem.status(at: path, followLinks: false)).map { $0.st_mode & S_IFMT == S_IFREG }
+                let isFile = (try? FileSystem.status(at: path, followLinks: false)).map {
+                    $0.st_mode & S_IFMT == S_IFREG
+                }
                 guard let digest = Digest(hexString: name), name.hasPrefix(prefix), isFile == true else {
                     problems.append(IntegrityProblem(kind: .stray, subject: relative, detail: "not a blob file name"))
                     continue
@@ -183,7 +185,8 @@ extension Store {
             }
             recorded.insert(digest)
             if !onDisk.contains(digest) {
-                problems.append(IntegrityProblem(kind: .missing, subject: "\(digest)", detail: "recorded blob has no file"))
+                problems.append(
+                    IntegrityProblem(kind: .missing, subject: "\(digest)", detail: "recorded blob has no file"))
             }
         }
         for digest in onDisk.subtracting(recorded).sorted() {
@@ -216,7 +219,8 @@ extension Store {
             if actual != key {
                 problems.append(
                     IntegrityProblem(
-                        kind: .keyMismatch, subject: "\(key)", detail: "its failed attempt's request text hashes to \(actual)"))
+                        kind: .keyMismatch, subject: "\(key)",
+                        detail: "its failed attempt's request text hashes to \(actual)"))
             }
         }
         let references: [(sql: String, column: String)] = [
@@ -258,7 +262,8 @@ extension Store {
                 problems.append(
                     IntegrityProblem(
                         kind: .dangling, subject: "\(key)",
-                        detail: "run_links.key of \(row.string(0) ?? "?") references a generation the store does not have"))
+                        detail:
+                            "run_links.key of \(row.string(0) ?? "?") references a generation the store does not have"))
             }
         }
         try db.forEachRow("SELECT DISTINCT key FROM generation_inputs") { row in

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A single-file bundle of one run: a SQLite database holding the run, its plan, lineage and every blob's bytes
@@ -204,7 +204,8 @@ public enum StoreBundle {
     ///   - directory: The store directory (created if missing).
     /// - Returns: What was imported.
     /// - Throws: ``StoreError`` `invalidInput` for a bad bundle (the store is then left unchanged).
-    public static func importBundle(at path: String, intoStoreAt directory: String) throws(StoreError) -> ImportSummary {
+    public static func importBundle(at path: String, intoStoreAt directory: String) throws(StoreError) -> ImportSummary
+    {
         try FileHasher.checkRegularFile(at: path)
         let contents: Contents
         let bundle: Database
@@ -239,14 +240,17 @@ public enum StoreBundle {
             guard try store.contains(digest) else {
                 throw StoreError(
                     code: .invalidInput,
-                    message: "\(path) is not a valid bundle: blob \(digest) is referenced but neither in the bundle nor in the store")
+                    message:
+                        "\(path) is not a valid bundle: blob \(digest) is referenced but neither in the bundle nor in the store"
+                )
             }
             known.insert(digest)
         }
         for (runID, link) in contents.links where link.outcome == .hit || link.outcome == .generated {
             guard let key = link.key else {
                 throw StoreError(
-                    code: .invalidInput, message: "\(path) is not a valid bundle: link \(runID):\(link.node) has no key")
+                    code: .invalidInput, message: "\(path) is not a valid bundle: link \(runID):\(link.node) has no key"
+                )
             }
             if !keys.contains(key), try store.generation(for: key) == nil {
                 throw StoreError(
@@ -268,12 +272,15 @@ public enum StoreBundle {
                 do {
                     guard let row = try bundle.row("SELECT bytes FROM blob_data WHERE digest = ?", record.digest),
                         let value = row.bytes(0)
-                    else { throw StoreError(code: .invalidInput, message: "blob \(record.digest) vanished from the bundle") }
+                    else {
+                        throw StoreError(code: .invalidInput, message: "blob \(record.digest) vanished from the bundle")
+                    }
                     bytes = value
                 } catch let error as StoreError {
                     throw error
                 } catch {
-                    throw StoreError(code: .invalidInput, message: "\(path): cannot read blob \(record.digest): \(error)")
+                    throw StoreError(
+                        code: .invalidInput, message: "\(path): cannot read blob \(record.digest): \(error)")
                 }
                 let blob = try store.blobs.stage(bytes: bytes)
                 staged.append(blob)
@@ -392,7 +399,9 @@ public enum StoreBundle {
                     providerID: row.string(6), usage: row.string(7), createdAt: row.string(8) ?? "",
                     durationMilliseconds: row.int(9) ?? 0, inputs: inputs.removeValue(forKey: key) ?? []))
         }
-        if let orphan = inputs.keys.first { throw fail("generation_inputs names generation \(orphan), which is absent") }
+        if let orphan = inputs.keys.first {
+            throw fail("generation_inputs names generation \(orphan), which is absent")
+        }
         for row in try bundle.rows("SELECT key, request FROM requests") {
             let key = try digest(row, 0, "requests.key")
             let request = row.string(1) ?? ""
@@ -404,18 +413,23 @@ public enum StoreBundle {
         for row in try bundle.rows("SELECT \(RunRecord.columns) FROM runs") {
             guard let id = row.string(0), !id.isEmpty, id.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" })
             else { throw fail("a run id is empty or not printable ASCII") }
-            guard let status = RunStatus(rawValue: row.string(8) ?? "") else { throw fail("run \(id) has no valid status") }
+            guard let status = RunStatus(rawValue: row.string(8) ?? "") else {
+                throw fail("run \(id) has no valid status")
+            }
             contents.runs.append(
                 RunRecord(
                     id: id, planName: row.string(1) ?? "", plan: try digest(row, 2, "runs.plan of \(id)"),
-                    planPath: row.string(3), initialReference: try optionalDigest(row, 4, "runs.initial_reference of \(id)"),
+                    planPath: row.string(3),
+                    initialReference: try optionalDigest(row, 4, "runs.initial_reference of \(id)"),
                     takes: row.string(5) ?? "{}", startedAt: row.string(6) ?? "", finishedAt: row.string(7),
                     status: status, mode: row.string(9) ?? "import", processID: nil))
         }
         if contents.runs.isEmpty { throw fail("it holds no run") }
         let runIDs = Set(contents.runs.map(\.id))
         for row in try bundle.rows("SELECT run_id, \(RunLinkRecord.columns) FROM run_links ORDER BY run_id, position") {
-            guard let runID = row.string(0), runIDs.contains(runID) else { throw fail("a run link names an absent run") }
+            guard let runID = row.string(0), runIDs.contains(runID) else {
+                throw fail("a run link names an absent run")
+            }
             guard let node = row.string(1), !node.isEmpty else { throw fail("a link of run \(runID) has no node") }
             guard let outcome = LinkOutcome(rawValue: row.string(5) ?? "") else {
                 throw fail("link \(runID):\(node) has no valid outcome")
@@ -424,7 +438,8 @@ public enum StoreBundle {
                 (
                     runID,
                     RunLinkRecord(
-                        node: node, position: row.int(2) ?? 0, key: try optionalDigest(row, 3, "run_links.key of \(node)"),
+                        node: node, position: row.int(2) ?? 0,
+                        key: try optionalDigest(row, 3, "run_links.key of \(node)"),
                         output: try optionalDigest(row, 4, "run_links.output of \(node)"), outcome: outcome,
                         reason: row.string(6), error: row.string(7))
                 ))

@@ -46,7 +46,9 @@ struct GCCommand: AsyncParsableCommand {
             var out = ""
             for key in report.generations { out += "\(verb) generation \(key)\n" }
             for blob in report.blobs { out += "\(verb) blob \(blob.digest) (\(blob.size) bytes)\n" }
-            for blob in report.unrecordedFiles { out += "\(verb) unrecorded blob file \(blob.digest) (\(blob.size) bytes)\n" }
+            for blob in report.unrecordedFiles {
+                out += "\(verb) unrecorded blob file \(blob.digest) (\(blob.size) bytes)\n"
+            }
             for file in report.stagingFiles { out += "\(verb) staging file tmp/\(file.name) (\(file.size) bytes)\n" }
             out += "\(verb) \(report.generations.count) generation(s), "
             out += "\(report.blobs.count + report.unrecordedFiles.count) blob(s), "
@@ -61,7 +63,9 @@ struct GCCommand: AsyncParsableCommand {
             "bytes": .number(Double(report.bytes)),
             "generations": .array(report.generations.map { .string($0.description) }),
             "blobs": .array(
-                report.blobs.map { .object(["digest": .string($0.digest.description), "size": .number(Double($0.size))]) }),
+                report.blobs.map {
+                    .object(["digest": .string($0.digest.description), "size": .number(Double($0.size))])
+                }),
             "unrecorded": .array(
                 report.unrecordedFiles.map {
                     .object(["digest": .string($0.digest.description), "size": .number(Double($0.size))])

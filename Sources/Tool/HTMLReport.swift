@@ -69,7 +69,8 @@ enum HTMLReport {
             html += "<div class=\"empty\">no image</div>\n"
         }
         let outcome = link?.outcome.rawValue ?? "absent"
-        html += "<div class=\"node\">\(escape(node.description))<span class=\"outcome \(outcome)\">\(outcome)</span></div>\n"
+        html +=
+            "<div class=\"node\">\(escape(node.description))<span class=\"outcome \(outcome)\">\(outcome)</span></div>\n"
         if let key = link?.key { html += "<div class=\"key\" title=\"key\">\(escape(key.description))</div>\n" }
         if let reason = link?.reason { html += "<div class=\"key\">\(escape(reason))</div>\n" }
         if let error = link?.error { html += "<div class=\"key\">\(escape(error))</div>\n" }

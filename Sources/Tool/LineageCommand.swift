@@ -43,7 +43,8 @@ struct LineageCommand: AsyncParsableCommand {
     static func resolve(_ target: String, in store: Store) throws -> (Digest, RunRecord?) {
         if target.hasPrefix("sha256:") {
             guard let digest = Digest(parsing: target) else {
-                throw StoreError(code: .invalidInput, message: "'\(target)' is not a digest: expected sha256:<64 lowercase hex>")
+                throw StoreError(
+                    code: .invalidInput, message: "'\(target)' is not a digest: expected sha256:<64 lowercase hex>")
             }
             return (digest, nil)
         }
@@ -82,7 +83,8 @@ struct LineageCommand: AsyncParsableCommand {
             out += generator + "\n"
             out += "   take     \(step.take.map(String.init) ?? "?")  created \(step.createdAt ?? "?")\n"
             if let params = step.params { out += "   params   \(CanonicalJSON.string(params))\n" }
-            out += "   inputs   \(step.inputs.isEmpty ? "none" : step.inputs.map(\.description).joined(separator: ", "))\n"
+            out +=
+                "   inputs   \(step.inputs.isEmpty ? "none" : step.inputs.map(\.description).joined(separator: ", "))\n"
             out += "   prompt   \(step.prompt ?? "?")\n"
         }
         return out

@@ -31,7 +31,8 @@ struct ReportCommand: AsyncParsableCommand {
             let run = try store.resolveRun(runReference)
             let replay = try RunReplayer(store: store).replay(run, to: nil)
             if let link = replay.missing.first {
-                throw StoreError(code: .notFound, message: "\(link.node)'s output \(link.output!) is missing from the store")
+                throw StoreError(
+                    code: .notFound, message: "\(link.node)'s output \(link.output!) is missing from the store")
             }
             let html = try HTMLReport.render(run: run, links: replay.links, store: store)
             do {

@@ -23,7 +23,8 @@ struct RunsListCommand: AsyncParsableCommand {
             let counts = try store.linkCounts()
             if json {
                 StandardStream.output.writeLine(
-                    JSONText.pretty(.object(["runs": .array(runs.map { Self.json($0, counts: counts[$0.id] ?? [:]) })])))
+                    JSONText.pretty(.object(["runs": .array(runs.map { Self.json($0, counts: counts[$0.id] ?? [:]) })]))
+                )
                 return
             }
             var out = ""
@@ -50,7 +51,8 @@ struct RunsListCommand: AsyncParsableCommand {
             "started_at": .string(run.startedAt),
             "finished_at": run.finishedAt.map(JSONValue.string) ?? .null,
             "counts": .object(
-                Dictionary(uniqueKeysWithValues: LinkOutcome.allCases.map { ($0.rawValue, .number(Double(counts[$0] ?? 0))) })),
+                Dictionary(
+                    uniqueKeysWithValues: LinkOutcome.allCases.map { ($0.rawValue, .number(Double(counts[$0] ?? 0))) })),
         ])
     }
 }

@@ -44,9 +44,12 @@ func withTemporaryDirectoryAsync<T>(_ body: (String) async throws -> T) async th
             #expect(ancestry.steps.map(\.node) == ["end/2", "end/1", "ref/1", "initial"])
             #expect(
                 ancestry.steps.map(\.digest)
-                    == [output["end/2"]!.output!, output["end/1"]!.output!, output["ref/1"]!.output!,
-                        run.initialReference!])
-            #expect(ancestry.steps.map(\.key) == [output["end/2"]!.key, output["end/1"]!.key, output["ref/1"]!.key, nil])
+                    == [
+                        output["end/2"]!.output!, output["end/1"]!.output!, output["ref/1"]!.output!,
+                        run.initialReference!,
+                    ])
+            #expect(
+                ancestry.steps.map(\.key) == [output["end/2"]!.key, output["end/1"]!.key, output["ref/1"]!.key, nil])
             #expect(ancestry.steps[0].prompt == output["end/2"]!.prompt)
             #expect(ancestry.steps[0].backend == "procedural")
             #expect(ancestry.steps[0].take == 1)

@@ -9,7 +9,8 @@ import Testing
             let generator = KeyEchoGenerator()
             let (store, result) = try await runPerfumePlan(in: directory, generator: generator)
             let calls = generator.calls.load(ordering: .relaxed)
-            let replayed = try RunReplayer(store: store).replay(try store.resolveRun(result.runID), to: directory + "/again")
+            let replayed = try RunReplayer(store: store).replay(
+                try store.resolveRun(result.runID), to: directory + "/again")
             #expect(replayed.complete)
             #expect(replayed.links.map(\.node) == result.links.map(\.node))
             for name in try FileManager.default.contentsOfDirectory(atPath: directory + "/out") {
@@ -26,7 +27,8 @@ import Testing
             let (store, result) = try await runPerfumePlan(in: directory, generator: KeyEchoGenerator())
             let lost = result.links.first { $0.node.description == "end/2" }!.output!
             try FileManager.default.removeItem(atPath: store.path(of: lost))
-            let replayed = try RunReplayer(store: store).replay(try store.resolveRun("latest"), to: directory + "/again")
+            let replayed = try RunReplayer(store: store).replay(
+                try store.resolveRun("latest"), to: directory + "/again")
             #expect(!replayed.complete)
             #expect(replayed.missing.map(\.node.description) == ["end/2"])
             let names = try FileManager.default.contentsOfDirectory(atPath: directory + "/again").sorted()

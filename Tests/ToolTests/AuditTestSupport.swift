@@ -3,9 +3,9 @@ import Store
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A scratch directory with a plan that uses the `command` backend, and helpers to run the built `framechain`
@@ -144,11 +144,11 @@ final class AuditWorkspace {
     static func binary() throws -> String {
         if let path = ProcessInfo.processInfo.environment["FRAMECHAIN_BINARY"], !path.isEmpty { return path }
         #if os(Linux)
-        let testExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+            let testExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         #else
-        let testExecutable =
-            Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL
-            ?? URL(fileURLWithPath: CommandLine.arguments[0])
+            let testExecutable =
+                Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL
+                ?? URL(fileURLWithPath: CommandLine.arguments[0])
         #endif
         var directory = testExecutable.deletingLastPathComponent()
         for _ in 0..<4 {

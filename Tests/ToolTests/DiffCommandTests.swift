@@ -6,7 +6,8 @@ import Testing
         let workspace = try AuditWorkspace()
         let plan = try workspace.writePlan(scenes: 2)
         try workspace.succeed(["run", plan])
-        try workspace.writePlan(scenes: 2, prompt: { s, r in s == 1 && r == "start" ? "edited start" : "\(r) of scene \(s)" })
+        try workspace.writePlan(
+            scenes: 2, prompt: { s, r in s == 1 && r == "start" ? "edited start" : "\(r) of scene \(s)" })
         try workspace.succeed(["run", plan])
 
         let runs = try #require(try workspace.json(["runs"])["runs"] as? [[String: Any]])

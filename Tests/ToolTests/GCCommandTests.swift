@@ -7,9 +7,11 @@ import Testing
         let plan = try workspace.writePlan(scenes: 3)
         try workspace.succeed(["run", plan])
         // Two edits, each a new run; the first run's start/2.. and end/3 generations become unused once it goes.
-        try workspace.writePlan(scenes: 3, prompt: { s, r in s == 2 && r == "start" ? "edit one" : "\(r) of scene \(s)" })
+        try workspace.writePlan(
+            scenes: 3, prompt: { s, r in s == 2 && r == "start" ? "edit one" : "\(r) of scene \(s)" })
         try workspace.succeed(["run", plan])
-        try workspace.writePlan(scenes: 3, prompt: { s, r in s >= 2 && r != "reference" ? "edit two \(r) \(s)" : "\(r) of scene \(s)" })
+        try workspace.writePlan(
+            scenes: 3, prompt: { s, r in s >= 2 && r != "reference" ? "edit two \(r) \(s)" : "\(r) of scene \(s)" })
         try workspace.succeed(["run", plan])
         let loose = workspace.root + "/loose.png"
         try AuditWorkspace.write(AuditWorkspace.pngSignature + Array("loose".utf8), to: loose)

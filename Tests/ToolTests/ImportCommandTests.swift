@@ -28,7 +28,8 @@ import Testing
             try AuditWorkspace.read(workspace.root + "/replayed/manifest.json")
                 == (try AuditWorkspace.read(workspace.root + "/original/manifest.json")))
 
-        let offline = try workspace.json(["run", plan, "--offline", "--out", workspace.root + "/offline"], store: other)
+        let offline = try workspace.json(
+            ["run", plan, "--offline", "--out", workspace.root + "/offline"], store: other)
         #expect((offline["links"] as? [[String: Any]])?.allSatisfy { $0["outcome"] as? String == "hit" } == true)
         #expect(try AuditWorkspace.images(in: workspace.root + "/offline") == original)
         #expect(workspace.generatorCalls == calls)
@@ -65,7 +66,8 @@ import Testing
     @Test func badBundlesExitTwoAndLeaveTheStoreUnchanged() throws {
         let (workspace, plan, bundle, _) = try Self.exportedRun()
         // A target store with a run of another plan in it, so there is something to keep unchanged.
-        let otherPlan = try workspace.writePlan("other.json", scenes: 1, prompt: { "other \($1) \($0)" }, planName: "other")
+        let otherPlan = try workspace.writePlan(
+            "other.json", scenes: 1, prompt: { "other \($1) \($0)" }, planName: "other")
         try workspace.succeed(["run", otherPlan], store: workspace.root + "/target-store")
         _ = plan
 

@@ -16,23 +16,30 @@ import Testing
         let hashed = try workspace.succeed(["blob", "hash", workspace.root + "/images/bottle.png"], store: nil)
         let initial = String(hashed.split(separator: " ")[0])
 
-        let byRun = try JSONSerialization.jsonObject(
-            with: Data(try workspace.succeed(["lineage", "latest:end/3", "--format", "json"]).utf8)) as! [String: Any]
+        let byRun =
+            try JSONSerialization.jsonObject(
+                with: Data(try workspace.succeed(["lineage", "latest:end/3", "--format", "json"]).utf8))
+            as! [String: Any]
         #expect(byRun["target"] as? String == outputs["end/3"])
         let chain = try #require(byRun["chain"] as? [[String: Any]])
         #expect(chain.map { $0["node"] as? String } == ["end/3", "end/2", "end/1", "ref/1", "initial"])
         #expect(
             chain.map { $0["digest"] as? String }
                 == [outputs["end/3"], outputs["end/2"], outputs["end/1"], outputs["ref/1"], initial])
-        #expect(chain.map { $0["key"] as? String } == [keys["end/3"], keys["end/2"], keys["end/1"], keys["ref/1"], nil])
+        #expect(
+            chain.map { $0["key"] as? String } == [keys["end/3"], keys["end/2"], keys["end/1"], keys["ref/1"], nil])
         #expect(chain[0]["inputs"] as? [String] == [outputs["end/2"]!])
         #expect((chain[0]["prompt"] as? String)?.contains("end of scene 3") == true)
         #expect(chain[3]["inputs"] as? [String] == [initial])
 
         // By digest, the nodes are named after the latest link that output each image.
-        let byDigest = try JSONSerialization.jsonObject(
-            with: Data(try workspace.succeed(["lineage", outputs["end/3"]!, "--format", "json"]).utf8)) as! [String: Any]
-        #expect((byDigest["chain"] as? [[String: Any]])?.map { $0["node"] as? String } == chain.map { $0["node"] as? String })
+        let byDigest =
+            try JSONSerialization.jsonObject(
+                with: Data(try workspace.succeed(["lineage", outputs["end/3"]!, "--format", "json"]).utf8))
+            as! [String: Any]
+        #expect(
+            (byDigest["chain"] as? [[String: Any]])?.map { $0["node"] as? String }
+                == chain.map { $0["node"] as? String })
 
         // An image file is hashed.
         let out = workspace.root + "/out"

@@ -7,9 +7,11 @@ import Testing
         let plan = try workspace.writePlan(scenes: 3)
         try workspace.succeed(["run", plan])
         // Edit scene 2's start prompt.
-        try workspace.writePlan(scenes: 3, prompt: { scene, role in
-            scene == 2 && role == "start" ? "a new start for scene 2" : "\(role) of scene \(scene)"
-        })
+        try workspace.writePlan(
+            scenes: 3,
+            prompt: { scene, role in
+                scene == 2 && role == "start" ? "a new start for scene 2" : "\(role) of scene \(scene)"
+            })
         let status = try workspace.json(["status", plan])
         let links = try #require(status["links"] as? [[String: Any]])
         let regenerating = links.filter { $0["state"] as? String == "regenerate" }.map { $0["node"] as! String }

@@ -75,7 +75,8 @@ import Testing
     @Test func anEditedRequestTextIsAKeyMismatch() throws {
         let (workspace, links) = try Self.storeWithRun()
         let key = links[2]["key"] as! String
-        try workspace.execute("UPDATE generations SET request = replace(request, 'scene', 'Scene') WHERE key = '\(key)'")
+        try workspace.execute(
+            "UPDATE generations SET request = replace(request, 'scene', 'Scene') WHERE key = '\(key)'")
         let found = try Self.problems(workspace)
         #expect(found.map(\.kind) == ["key_mismatch"])
         #expect(found.first?.subject == key)

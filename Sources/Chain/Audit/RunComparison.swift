@@ -44,7 +44,8 @@ public struct RunComparison: Sendable {
             let a = beforeByNode[node]
             let b = afterByNode[node]
             guard let a, let b else {
-                changes.append(Change(node: node, change: a == nil ? "added" : "removed", fields: [], before: a, after: b))
+                changes.append(
+                    Change(node: node, change: a == nil ? "added" : "removed", fields: [], before: a, after: b))
                 continue
             }
             if a.key == b.key, a.key != nil {
@@ -52,13 +53,17 @@ public struct RunComparison: Sendable {
                 continue
             }
             if a.key == nil && b.key == nil {
-                if a.outcome == b.outcome { unchanged += 1 } else {
+                if a.outcome == b.outcome {
+                    unchanged += 1
+                } else {
                     changes.append(Change(node: node, change: "changed", fields: ["unknown"], before: a, after: b))
                 }
                 continue
             }
             changes.append(
-                Change(node: node, change: "changed", fields: try differingFields(a.key, b.key, store), before: a, after: b))
+                Change(
+                    node: node, change: "changed", fields: try differingFields(a.key, b.key, store), before: a, after: b
+                ))
         }
         return RunComparison(first: first, second: second, changes: changes, unchanged: unchanged)
     }

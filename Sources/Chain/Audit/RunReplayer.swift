@@ -46,7 +46,8 @@ public struct RunReplayer: Sendable {
         var absent: Set<Digest> = []
         for record in try store.links(ofRun: run.id) {
             guard let node = NodeID(parsing: record.node), node.scene <= plan.scenes.count else {
-                throw StoreError(code: .integrity, message: "run \(run.id) has a link \(record.node) its plan does not have")
+                throw StoreError(
+                    code: .integrity, message: "run \(run.id) has a link \(record.node) its plan does not have")
             }
             let prompt = PromptEnhancer.enhancedPrompt(plan: plan, sceneIndex: node.scene - 1, role: node.role)
             var mediaType: MediaType?
