@@ -11,11 +11,14 @@ import Synchronization
 public struct IntegrityProblem: Sendable, Hashable, Comparable {
     /// The kind of damage (docs/AUDIT.md lists them).
     public struct Kind: RawRepresentable, Hashable, Sendable, Comparable {
+        /// The kind's name as `verify --json` writes it.
         public let rawValue: String
+        /// Creates a kind from its name.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// Orders kinds by name.
         public static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.rawValue < rhs.rawValue }
 
-        /// A blob file whose bytes do not hash to its name.
+        /// A blob file whose bytes do not hash to its name (or whose row records another size).
         public static let corrupt = Kind(rawValue: "corrupt")
         /// A `blobs` row without its file.
         public static let missing = Kind(rawValue: "missing")
@@ -48,6 +51,7 @@ public struct IntegrityProblem: Sendable, Hashable, Comparable {
         self.detail = detail
     }
 
+    /// Orders problems by kind, subject and detail.
     public static func < (lhs: IntegrityProblem, rhs: IntegrityProblem) -> Bool {
         (lhs.kind, lhs.subject, lhs.detail) < (rhs.kind, rhs.subject, rhs.detail)
     }
@@ -83,12 +87,13 @@ extension Store {
         var problems: [IntegrityProblem] = []
         let files = listBlobFiles(problems: &problems)
         let hashed = Self.hashInParallel(files.map(\.path), workers: max(1, workers))
-        var onDisk: Set<Digest> = []
+        var onDisk: [Digest: Int] = [:]
         var bytes = 0
         for (file, result) in zip(files, hashed) {
             switch result {
             case .success(let (digest, size)):
                 bytes += size
+                onDisk[file.digest] = size
                 if digest != file.digest {
                     problems.append(
                         IntegrityProblem(
@@ -99,7 +104,7 @@ extension Store {
                 problems.append(
                     IntegrityProblem(kind: .corrupt, subject: file.digest.description, detail: "cannot read: \(error)"))
             }
-            onDisk.insert(file.digest)
+            if onDisk[file.digest] == nil { onDisk[file.digest] = -1 }
         }
         let generationsChecked = try read { db in
             try Self.checkRows(db, onDisk: onDisk, problems: &problems)
@@ -172,11 +177,11 @@ extension Store {
     }
 
     /// Checks rows against the files on disk and against each other; returns the number of generations checked.
-    private static func checkRows(_ db: Database, onDisk: Set<Digest>, problems: inout [IntegrityProblem]) throws
+    private static func checkRows(_ db: Database, onDisk: [Digest: Int], problems: inout [IntegrityProblem]) throws
         -> Int
     {
         var recorded: Set<Digest> = []
-        try db.forEachRow("SELECT digest FROM blobs") { row in
+        try db.forEachRow("SELECT digest, size FROM blobs") { row in
             guard let digest = row.digest(0) else {
                 problems.append(
                     IntegrityProblem(
@@ -184,12 +189,19 @@ extension Store {
                 return
             }
             recorded.insert(digest)
-            if !onDisk.contains(digest) {
+            guard let size = onDisk[digest] else {
                 problems.append(
                     IntegrityProblem(kind: .missing, subject: "\(digest)", detail: "recorded blob has no file"))
+                return
+            }
+            if size >= 0, let recordedSize = row.int(1), recordedSize != size {
+                problems.append(
+                    IntegrityProblem(
+                        kind: .corrupt, subject: "\(digest)",
+                        detail: "its row records \(recordedSize) bytes but its file has \(size)"))
             }
         }
-        for digest in onDisk.subtracting(recorded).sorted() {
+        for digest in Set(onDisk.keys).subtracting(recorded).sorted() {
             problems.append(
                 IntegrityProblem(
                     kind: .unrecorded, subject: "\(digest)",

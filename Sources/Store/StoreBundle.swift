@@ -14,8 +14,9 @@ public enum StoreBundle {
     public struct ExportSummary: Sendable {
         /// The exported run.
         public let runID: String
-        /// Blobs written, and their total bytes.
+        /// How many blobs were written.
         public let blobs: Int
+        /// The blobs' total size in bytes.
         public let bytes: Int
         /// Generations written (the run's and their ancestors').
         public let generations: Int
@@ -25,8 +26,9 @@ public enum StoreBundle {
     public struct ImportSummary: Sendable {
         /// The runs in the bundle.
         public let runIDs: [String]
-        /// Blobs added to the store, and blobs it already had.
+        /// How many blobs were added to the store.
         public let blobsAdded: Int
+        /// How many of the bundle's blobs the store already had.
         public let blobsPresent: Int
         /// Generations in the bundle.
         public let generations: Int

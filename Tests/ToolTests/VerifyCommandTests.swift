@@ -44,6 +44,15 @@ import Testing
         #expect(found.first?.subject == output)
     }
 
+    @Test func aRowRecordingTheWrongSizeIsCorrupt() throws {
+        let (workspace, links) = try Self.storeWithRun()
+        let output = links[3]["output"] as! String
+        try workspace.execute("UPDATE blobs SET size = size + 1 WHERE digest = '\(output)'")
+        let found = try Self.problems(workspace)
+        #expect(found.map(\.kind) == ["corrupt"])
+        #expect(found.first?.subject == output)
+    }
+
     @Test func aDeletedBlobFileIsMissing() throws {
         let (workspace, links) = try Self.storeWithRun()
         let output = links[0]["output"] as! String

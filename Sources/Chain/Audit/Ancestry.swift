@@ -8,9 +8,11 @@ public struct AncestryStep: Sendable, Hashable {
     public let digest: Digest
     /// The generation's key, or `nil` for an imported image (no generation made it).
     public let key: Digest?
-    /// The backend and model, and the resolved model version when the provider reported one.
+    /// The backend that made it.
     public let backend: String?
+    /// The model named in the request.
     public let model: String?
+    /// The provider's resolved model version, when it reported one.
     public let modelVersion: String?
     /// The full enhanced prompt.
     public let prompt: String?

@@ -12,13 +12,15 @@ public struct RunComparison: Sendable {
         /// The request fields that differ: `generator`, `params`, `prompt`, `take`, `inputs` (and `format`);
         /// `unknown` when a request text is not recorded (a link skipped before its key was known).
         public let fields: [String]
-        /// The links in the first and second run.
+        /// The node's link in the first run.
         public let before: RunLinkRecord?
+        /// The node's link in the second run.
         public let after: RunLinkRecord?
     }
 
-    /// The two runs.
+    /// The earlier run.
     public let first: RunRecord
+    /// The later run.
     public let second: RunRecord
     /// The nodes that differ, in plan order.
     public let changes: [Change]
