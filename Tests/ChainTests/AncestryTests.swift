@@ -15,7 +15,7 @@ final class KeyEchoGenerator: Generator {
 }
 
 /// Writes the perfume plan and its initial image into `directory`, runs it, and returns the store and result.
-func runPerfumePlan(in directory: String, generator: KeyEchoGenerator) async throws -> (Store, RunResult) {
+func runAuditPerfumePlan(in directory: String, generator: KeyEchoGenerator) async throws -> (Store, RunResult) {
     try writeFile(perfumePlanText, to: directory + "/plan.json")
     try writeFile(pngSignature + Array("bottle".utf8), to: directory + "/images/bottle.png")
     let store = try Store(directory: directory + "/store")
@@ -26,7 +26,7 @@ func runPerfumePlan(in directory: String, generator: KeyEchoGenerator) async thr
 }
 
 /// Like `withTemporaryDirectory`, for async bodies.
-func withTemporaryDirectoryAsync<T>(_ body: (String) async throws -> T) async throws -> T {
+func withAuditDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("framechain-audit-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: url) }
@@ -35,9 +35,9 @@ func withTemporaryDirectoryAsync<T>(_ body: (String) async throws -> T) async th
 
 @Suite struct AncestryTests {
     @Test func ancestryOfEndTwoRunsBackThroughRefOneToTheInitialImage() async throws {
-        try await withTemporaryDirectoryAsync { directory in
+        try await withAuditDirectory { directory in
             let generator = KeyEchoGenerator()
-            let (store, result) = try await runPerfumePlan(in: directory, generator: generator)
+            let (store, result) = try await runAuditPerfumePlan(in: directory, generator: generator)
             let output = Dictionary(uniqueKeysWithValues: result.links.map { ($0.node.description, $0) })
             let run = try store.resolveRun("latest")
             let ancestry = try Ancestry.trace(output["end/2"]!.output!, run: run, in: store)
@@ -63,8 +63,8 @@ func withTemporaryDirectoryAsync<T>(_ body: (String) async throws -> T) async th
     }
 
     @Test func anUnknownDigestIsNotFound() async throws {
-        try await withTemporaryDirectoryAsync { directory in
-            let (store, _) = try await runPerfumePlan(in: directory, generator: KeyEchoGenerator())
+        try await withAuditDirectory { directory in
+            let (store, _) = try await runAuditPerfumePlan(in: directory, generator: KeyEchoGenerator())
             #expect(throws: StoreError.self) {
                 try Ancestry.trace(SHA256.hash(data: [1, 2, 3]), run: nil, in: store)
             }

@@ -5,9 +5,9 @@ import Testing
 
 @Suite struct RunReplayerTests {
     @Test func replayWritesTheRunsFilesAndManifestWithoutAGenerator() async throws {
-        try await withTemporaryDirectoryAsync { directory in
+        try await withAuditDirectory { directory in
             let generator = KeyEchoGenerator()
-            let (store, result) = try await runPerfumePlan(in: directory, generator: generator)
+            let (store, result) = try await runAuditPerfumePlan(in: directory, generator: generator)
             let calls = generator.calls.load(ordering: .relaxed)
             let replayed = try RunReplayer(store: store).replay(
                 try store.resolveRun(result.runID), to: directory + "/again")
@@ -23,8 +23,8 @@ import Testing
     }
 
     @Test func aMissingOutputIsReportedAndTheRestIsWritten() async throws {
-        try await withTemporaryDirectoryAsync { directory in
-            let (store, result) = try await runPerfumePlan(in: directory, generator: KeyEchoGenerator())
+        try await withAuditDirectory { directory in
+            let (store, result) = try await runAuditPerfumePlan(in: directory, generator: KeyEchoGenerator())
             let lost = result.links.first { $0.node.description == "end/2" }!.output!
             try FileManager.default.removeItem(atPath: store.path(of: lost))
             let replayed = try RunReplayer(store: store).replay(
