@@ -35,13 +35,16 @@ final class AuditWorkspace {
     /// Writes a plan of `scenes` scenes to `name` and returns its path.
     ///
     /// The generator prints the PNG signature and the SHA-256 of its stdin (the request), so its output is
-    /// deterministic and differs per request; each call appends a line to ``callLog``.
+    /// deterministic and differs per request; each call appends a line to ``callLog``. A request whose prompt
+    /// contains `FAILME` fails (exit 1).
     @discardableResult
     func writePlan(
         _ name: String = "plan.json", scenes: Int = 3, prompt: (Int, String) -> String = { "\($1) of scene \($0)" },
         planName: String = "audit-ad"
     ) throws -> String {
-        let script = "echo call >> '\(callLog)'; printf '\\211PNG\\r\\n\\032\\n'; sha256sum"
+        let script =
+            "req=$(cat); echo call >> '\(callLog)'; case \"$req\" in *FAILME*) echo boom >&2; exit 1;; esac; "
+            + "printf '\\211PNG\\r\\n\\032\\n'; printf '%s' \"$req\" | sha256sum"
         func quoted(_ text: String) -> String {
             var out = "\""
             for character in text {
