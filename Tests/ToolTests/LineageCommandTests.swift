@@ -49,14 +49,27 @@ import Testing
         #expect(byFile.contains("end of scene 3"))
     }
 
-    @Test func dotOutputRendersWithGraphviz() throws {
+    /// A store with a two-scene run whose prompts need quoting in DOT, and the DOT lineage of `start/2`.
+    static func dotLineage() throws -> (AuditWorkspace, String) {
         let workspace = try AuditWorkspace()
         let plan = try workspace.writePlan(scenes: 2, prompt: { "\($1) \"quoted\" \\ scene \($0)" })
         try workspace.succeed(["run", plan])
-        let dot = try workspace.succeed(["lineage", "latest:start/2", "--format", "dot"])
+        return (workspace, try workspace.succeed(["lineage", "latest:start/2", "--format", "dot"]))
+    }
+
+    @Test func dotOutputHasOneEdgePerInput() throws {
+        let (_, dot) = try Self.dotLineage()
         #expect(dot.hasPrefix("digraph lineage {"))
+        #expect(dot.hasSuffix("}\n"))
+        // start/2 <- start/1 <- ref/1 <- initial.
         #expect(dot.components(separatedBy: " -> ").count - 1 == 3)
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/dot") else { return }
+        #expect(dot.contains("label=\"start/2\\n"))
+        #expect(dot.contains("label=\"initial\\n"))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/dot"), "Graphviz is not installed"))
+    func dotOutputRendersWithGraphviz() throws {
+        let (workspace, dot) = try Self.dotLineage()
         try AuditWorkspace.write(Array(dot.utf8), to: workspace.root + "/lineage.dot")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/dot")
@@ -66,6 +79,7 @@ import Testing
         #expect(process.terminationStatus == 0)
         let svg = String(decoding: try AuditWorkspace.read(workspace.root + "/lineage.svg"), as: UTF8.self)
         #expect(svg.contains("start/2"))
+        #expect(svg.components(separatedBy: "class=\"edge\"").count - 1 == 3)
     }
 
     @Test func badTargetsExitWithStatusTwo() throws {
