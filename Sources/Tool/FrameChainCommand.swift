@@ -8,6 +8,10 @@ struct FrameChainCommand: AsyncParsableCommand {
         commandName: "framechain",
         abstract: "A content-addressed cache and replay system for chained image generation.",
         version: FrameChainVersion.current,
-        subcommands: [RunCommand.self, StatusCommand.self, BlobCommand.self]
+        subcommands: [
+            RunCommand.self, StatusCommand.self, LineageCommand.self, RunsCommand.self, ShowCommand.self,
+            DiffCommand.self, ReplayCommand.self, ExportCommand.self, ImportCommand.self, VerifyCommand.self,
+            GCCommand.self, ReportCommand.self, BlobCommand.self,
+        ]
     )
 }

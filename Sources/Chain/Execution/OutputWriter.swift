@@ -8,13 +8,29 @@ import Darwin
 
 /// Writes a run's images (`ref_01.png`, …) and `manifest.json` into an output directory, each verified
 /// against its digest as it is copied out of the store.
-struct OutputWriter {
+///
+/// `run --out` and `replay` share it, so a replay writes the same files and the same manifest as the run did.
+package struct OutputWriter {
     let store: Store
+
+    /// Creates a writer that copies blobs out of `store`.
+    package init(store: Store) {
+        self.store = store
+    }
 
     /// The manifest format written by this version.
     static let manifestFormat = "framechain.manifest/v1"
 
-    func write(runID: String, planName: String, status: RunStatus, links: [RunLink], to directory: String) throws {
+    /// Writes every link's output file and `manifest.json`.
+    ///
+    /// - Parameters:
+    ///   - missing: Outputs known to be absent from the store: their links get `"file": null` and
+    ///     `"missing": true` instead of a file (used by `replay`).
+    /// - Throws: ``StoreError`` when a blob is missing or corrupt, or a file cannot be written.
+    package func write(
+        runID: String, planName: String, status: RunStatus, links: [RunLink], to directory: String,
+        missing: Set<Digest> = []
+    ) throws {
         try Self.makeDirectories(directory)
         var entries: [JSONValue] = []
         for link in links {
@@ -27,7 +43,9 @@ struct OutputWriter {
                 "prompt": .string(link.prompt),
                 "file": .null,
             ]
-            if let output = link.output {
+            if let output = link.output, missing.contains(output) {
+                entry["missing"] = .bool(true)
+            } else if let output = link.output {
                 let stored = link.mediaType == nil ? try store.blob(for: output)?.mediaType : nil
                 let mediaType = link.mediaType ?? stored ?? .png
                 let name = link.node.fileName(extension: mediaType.fileExtension)

@@ -1,0 +1,93 @@
+import Store
+
+/// Re-materializes a recorded run from the store alone: its stored plan, its initial image and its links'
+/// outputs, each verified against its digest. Needs neither the plan file nor a generator.
+public struct RunReplayer: Sendable {
+    /// The store.
+    public let store: Store
+
+    /// Creates a replayer.
+    public init(store: Store) {
+        self.store = store
+    }
+
+    /// What a replay found and wrote.
+    public struct Result: Sendable {
+        /// The replayed run.
+        public let run: RunRecord
+        /// Its links, in plan order, as the run recorded them.
+        public let links: [RunLink]
+        /// Hit or generated links whose output blob is missing from the store: the replay is incomplete (exit 3).
+        public let missing: [RunLink]
+        /// Links that never had an output (failed or skipped).
+        public let withoutOutput: [RunLink]
+        /// Whether the run's initial reference image is missing or corrupt.
+        public let initialReferenceMissing: Bool
+
+        /// Whether everything the run recorded as hit or generated was written.
+        public var complete: Bool { missing.isEmpty && !initialReferenceMissing }
+    }
+
+    /// Replays `run`, writing its images and `manifest.json` into `directory` when one is given (otherwise it
+    /// only verifies).
+    ///
+    /// - Parameters:
+    ///   - run: The recorded run.
+    ///   - directory: The output directory, or `nil`.
+    /// - Returns: The links, and which outputs are missing.
+    /// - Throws: ``StoreError`` if the plan blob is missing or corrupt, or a file cannot be written;
+    ///   ``PlanError`` if the stored plan no longer decodes.
+    public func replay(_ run: RunRecord, to directory: String?) throws -> Result {
+        let planBytes = try store.contents(of: run.plan)
+        let plan = try PlanLoader.decode(planBytes, file: "plan \(run.plan) of run \(run.id)")
+        var links: [RunLink] = []
+        var missing: [RunLink] = []
+        var withoutOutput: [RunLink] = []
+        var absent: Set<Digest> = []
+        for record in try store.links(ofRun: run.id) {
+            guard let node = NodeID(parsing: record.node), node.scene <= plan.scenes.count else {
+                throw StoreError(
+                    code: .integrity, message: "run \(run.id) has a link \(record.node) its plan does not have")
+            }
+            let prompt = PromptEnhancer.enhancedPrompt(plan: plan, sceneIndex: node.scene - 1, role: node.role)
+            var mediaType: MediaType?
+            if let output = record.output {
+                if try Self.isIntact(output, in: store) {
+                    mediaType = try store.blob(for: output)?.mediaType
+                } else {
+                    absent.insert(output)
+                }
+            }
+            let link = RunLink(
+                node: node, key: record.key, output: record.output, outcome: record.outcome, reason: record.reason,
+                error: record.error, prompt: prompt, mediaType: mediaType)
+            links.append(link)
+            if let output = record.output, absent.contains(output) {
+                missing.append(link)
+            } else if record.output == nil {
+                withoutOutput.append(link)
+            }
+        }
+        let initialMissing = try run.initialReference.map { try !Self.isIntact($0, in: store) } ?? false
+        if let directory {
+            try OutputWriter(store: store).write(
+                runID: run.id, planName: plan.name, status: run.effectiveStatus, links: links, to: directory,
+                missing: absent)
+        }
+        return Result(
+            run: run, links: links, missing: missing, withoutOutput: withoutOutput,
+            initialReferenceMissing: initialMissing)
+    }
+
+    /// Whether a blob is recorded and its file exists; a file that does not hash to its digest throws
+    /// ``StoreError`` `integrity` (exit 4), since a corrupt blob is never passed on.
+    static func isIntact(_ digest: Digest, in store: Store) throws -> Bool {
+        guard try store.blob(for: digest) != nil else { return false }
+        do {
+            try store.stream(digest) { (_: UnsafeRawBufferPointer) throws(StoreError) in }
+            return true
+        } catch StoreError.notFound {
+            return false
+        }
+    }
+}

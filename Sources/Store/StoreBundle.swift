@@ -1,0 +1,451 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A single-file bundle of one run: a SQLite database holding the run, its plan, lineage and every blob's bytes
+/// (docs/AUDIT.md describes the format, `framechain.bundle/v1`).
+public enum StoreBundle {
+    /// The format written in `bundle_meta`.
+    public static let format = "framechain.bundle/v1"
+
+    /// What an export wrote.
+    public struct ExportSummary: Sendable {
+        /// The exported run.
+        public let runID: String
+        /// How many blobs were written.
+        public let blobs: Int
+        /// The blobs' total size in bytes.
+        public let bytes: Int
+        /// Generations written (the run's and their ancestors').
+        public let generations: Int
+    }
+
+    /// What an import did.
+    public struct ImportSummary: Sendable {
+        /// The runs in the bundle.
+        public let runIDs: [String]
+        /// How many blobs were added to the store.
+        public let blobsAdded: Int
+        /// How many of the bundle's blobs the store already had.
+        public let blobsPresent: Int
+        /// Generations in the bundle.
+        public let generations: Int
+    }
+
+    static let schema = """
+        CREATE TABLE bundle_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+        CREATE TABLE blobs (digest TEXT PRIMARY KEY NOT NULL, size INTEGER NOT NULL, media_type TEXT,
+                            created_at TEXT NOT NULL);
+        CREATE TABLE blob_data (digest TEXT PRIMARY KEY NOT NULL, bytes BLOB NOT NULL);
+        CREATE TABLE generations (key TEXT PRIMARY KEY NOT NULL, request TEXT NOT NULL, output TEXT NOT NULL,
+                                  backend TEXT NOT NULL, model TEXT NOT NULL, model_version TEXT, provider_id TEXT,
+                                  usage TEXT, created_at TEXT NOT NULL, duration_ms INTEGER NOT NULL);
+        CREATE TABLE generation_inputs (key TEXT NOT NULL, position INTEGER NOT NULL, digest TEXT NOT NULL,
+                                        PRIMARY KEY (key, position));
+        CREATE TABLE requests (key TEXT PRIMARY KEY NOT NULL, request TEXT NOT NULL);
+        CREATE TABLE runs (id TEXT PRIMARY KEY NOT NULL, plan_name TEXT NOT NULL, plan TEXT NOT NULL, plan_path TEXT,
+                           initial_reference TEXT, takes TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+                           status TEXT NOT NULL, mode TEXT NOT NULL, pid INTEGER);
+        CREATE TABLE run_links (run_id TEXT NOT NULL, node TEXT NOT NULL, position INTEGER NOT NULL, key TEXT,
+                                output TEXT, outcome TEXT NOT NULL, reason TEXT, error TEXT,
+                                PRIMARY KEY (run_id, node));
+        """
+
+    static let generationColumns =
+        "key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms"
+
+    // MARK: - Exporting
+
+    /// Writes one run, its plan and initial reference, every generation its links need (with their ancestors),
+    /// their input edges and every blob's verified bytes into a new bundle file.
+    ///
+    /// The bundle is written to a temporary file next to `path`, one blob per insert and committed in batches,
+    /// so memory stays bounded by the largest blob; it is renamed into place when complete.
+    /// - Parameters:
+    ///   - runID: The run's exact id.
+    ///   - store: The store.
+    ///   - path: The bundle file to create; it must not exist.
+    /// - Throws: ``StoreError`` `invalidInput` if `path` exists, `notFound` for an unknown run, `integrity` for a
+    ///   corrupt blob.
+    public static func export(runID: String, from store: Store, to path: String) throws(StoreError) -> ExportSummary {
+        if FileSystem.exists(path) {
+            throw StoreError(code: .invalidInput, message: "\(path) already exists; remove it or choose another name")
+        }
+        guard let run = try store.run(id: runID) else {
+            throw StoreError(code: .notFound, message: "no run \(runID)")
+        }
+        let links = try store.links(ofRun: runID)
+        // The generations the links need, and their ancestors.
+        var generations: [GenerationRecord] = []
+        var seen: Set<Digest> = []
+        var queue = links.compactMap(\.key)
+        while let key = queue.popLast() {
+            guard seen.insert(key).inserted, let generation = try store.generation(for: key) else { continue }
+            generations.append(generation)
+            for input in generation.inputs {
+                queue += try store.generations(producing: input).map(\.key)
+            }
+        }
+        let failedKeys = links.filter { $0.outcome == .failed }.compactMap(\.key).filter { !seen.contains($0) }
+        var digests: Set<Digest> = [run.plan]
+        if let initial = run.initialReference { digests.insert(initial) }
+        for generation in generations {
+            digests.insert(generation.output)
+            digests.formUnion(generation.inputs)
+        }
+        for link in links { if let output = link.output { digests.insert(output) } }
+
+        let temporary = "\(path).partial-\(getpid())"
+        try? FileSystem.removeFile(temporary)
+        var blobBytes = 0
+        do {
+            let bundle = try Database(path: temporary)
+            try bundle.execute("PRAGMA journal_mode = DELETE")
+            try bundle.execute(schema)
+            try bundle.write {
+                try bundle.execute("INSERT INTO bundle_meta (key, value) VALUES ('format', ?)", format)
+                try bundle.execute("INSERT INTO bundle_meta (key, value) VALUES ('run', ?)", runID)
+                try bundle.execute("INSERT INTO bundle_meta (key, value) VALUES ('created_at', ?)", Timestamp.now())
+                try bundle.execute(
+                    "INSERT INTO runs (\(RunRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        run.id, run.planName, run.plan, run.planPath, run.initialReference, run.takes, run.startedAt,
+                        run.finishedAt, run.effectiveStatus.rawValue, run.mode, nil as Int?,
+                    ])
+                for link in links {
+                    try bundle.execute(
+                        "INSERT INTO run_links (run_id, \(RunLinkRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        arguments: [
+                            runID, link.node, link.position, link.key, link.output, link.outcome.rawValue, link.reason,
+                            link.error,
+                        ])
+                }
+                for generation in generations {
+                    try bundle.execute(
+                        "INSERT INTO generations (\(generationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        arguments: [
+                            generation.key, generation.request, generation.output, generation.backend,
+                            generation.model, generation.modelVersion, generation.providerID, generation.usage,
+                            generation.createdAt, generation.durationMilliseconds,
+                        ])
+                    for (position, input) in generation.inputs.enumerated() {
+                        try bundle.execute(
+                            "INSERT INTO generation_inputs (key, position, digest) VALUES (?, ?, ?)", generation.key,
+                            position, input)
+                    }
+                }
+                for key in failedKeys {
+                    if let request = try store.requestText(for: key) {
+                        try bundle.execute("INSERT INTO requests (key, request) VALUES (?, ?)", key, request)
+                    }
+                }
+            }
+            // Blobs, one verified read and one insert each, committed every 64 MiB or 256 blobs.
+            var pending = 0
+            var pendingBytes = 0
+            try bundle.execute("BEGIN IMMEDIATE TRANSACTION")
+            for digest in digests.sorted() {
+                guard let record = try store.blob(for: digest) else {
+                    throw StoreError(code: .notFound, message: "blob \(digest) is not recorded in the store")
+                }
+                let bytes = try store.contents(of: digest)
+                try bundle.execute(
+                    "INSERT INTO blobs (digest, size, media_type, created_at) VALUES (?, ?, ?, ?)", digest,
+                    bytes.count, record.mediaType?.mimeType, record.createdAt)
+                try bundle.execute("INSERT INTO blob_data (digest, bytes) VALUES (?, ?)", digest, SQLValue.blob(bytes))
+                blobBytes += bytes.count
+                pending += 1
+                pendingBytes += bytes.count
+                if pending >= 256 || pendingBytes >= 64 << 20 {
+                    try bundle.execute("COMMIT TRANSACTION; BEGIN IMMEDIATE TRANSACTION")
+                    pending = 0
+                    pendingBytes = 0
+                }
+            }
+            try bundle.execute("COMMIT TRANSACTION")
+        } catch {
+            try? FileSystem.removeFile(temporary)
+            try? FileSystem.removeFile(temporary + "-journal")
+            if let error = error as? StoreError { throw error }
+            throw StoreError(code: .io, message: "\(path): cannot write bundle: \(error)")
+        }
+        do {
+            let handle = try FileHandle.open(forReadingAt: temporary)
+            try handle.sync()
+            try handle.close()
+            try FileSystem.rename(temporary, to: path)
+        } catch {
+            try? FileSystem.removeFile(temporary)
+            throw .io("cannot finish bundle", path, error)
+        }
+        return ExportSummary(runID: runID, blobs: digests.count, bytes: blobBytes, generations: generations.count)
+    }
+
+    // MARK: - Importing
+
+    /// The rows of a validated bundle (everything but the blob bytes, which stay in the file).
+    struct Contents {
+        var blobs: [BlobRecord] = []
+        var stored: Set<Digest> = []
+        var generations: [GenerationRecord] = []
+        var requests: [(Digest, String)] = []
+        var runs: [RunRecord] = []
+        var links: [(String, RunLinkRecord)] = []
+    }
+
+    /// Imports a bundle into the store at `directory`, all or nothing.
+    ///
+    /// The bundle is opened read-only and checked completely before the store is touched: every blob's bytes
+    /// against its digest and size, every generation's key against its request text, every digest's form, and
+    /// every referenced blob and generation present in the bundle or already in the store. Only then are the
+    /// blobs staged, fsynced and renamed into place, and all rows inserted in one transaction.
+    /// - Parameters:
+    ///   - path: The bundle file.
+    ///   - directory: The store directory (created if missing).
+    /// - Returns: What was imported.
+    /// - Throws: ``StoreError`` `invalidInput` for a bad bundle (the store is then left unchanged).
+    public static func importBundle(at path: String, intoStoreAt directory: String) throws(StoreError) -> ImportSummary
+    {
+        try FileHasher.checkRegularFile(at: path)
+        let contents: Contents
+        let bundle: Database
+        do {
+            bundle = try Database(readOnlyAt: path)
+            contents = try validate(bundle)
+        } catch let error as StoreError {
+            throw StoreError(code: .invalidInput, message: "\(path) is not a valid bundle: \(error.message)")
+        } catch let error as SQLiteError {
+            throw StoreError(
+                code: .invalidInput,
+                message: "\(path) is not a valid bundle: \(error.message ?? "SQLite error \(error.code.rawValue)")")
+        } catch {
+            throw StoreError(code: .invalidInput, message: "\(path) is not a valid bundle: \(error)")
+        }
+
+        let store = try Store(directory: directory)
+        // References the bundle does not carry must already be in the store.
+        var known = contents.stored
+        let keys = Set(contents.generations.map(\.key))
+        var needed: Set<Digest> = []
+        for generation in contents.generations {
+            needed.insert(generation.output)
+            needed.formUnion(generation.inputs)
+        }
+        for run in contents.runs {
+            needed.insert(run.plan)
+            if let initial = run.initialReference { needed.insert(initial) }
+        }
+        for (_, link) in contents.links { if let output = link.output { needed.insert(output) } }
+        for digest in needed.subtracting(known).sorted() {
+            guard try store.contains(digest) else {
+                throw StoreError(
+                    code: .invalidInput,
+                    message:
+                        "\(path) is not a valid bundle: blob \(digest) is referenced but neither in the bundle nor in the store"
+                )
+            }
+            known.insert(digest)
+        }
+        for (runID, link) in contents.links where link.outcome == .hit || link.outcome == .generated {
+            guard let key = link.key else {
+                throw StoreError(
+                    code: .invalidInput, message: "\(path) is not a valid bundle: link \(runID):\(link.node) has no key"
+                )
+            }
+            if !keys.contains(key), try store.generation(for: key) == nil {
+                throw StoreError(
+                    code: .invalidInput,
+                    message: "\(path) is not a valid bundle: generation \(key) of \(runID):\(link.node) is missing")
+            }
+        }
+
+        // Stage every new blob from the bundle, re-checking its digest, then publish them together.
+        var staged: [StagedBlob] = []
+        var present = 0
+        do throws(StoreError) {
+            for record in contents.blobs {
+                if try store.contains(record.digest) {
+                    present += 1
+                    continue
+                }
+                let bytes: [UInt8]
+                do {
+                    guard let row = try bundle.row("SELECT bytes FROM blob_data WHERE digest = ?", record.digest),
+                        let value = row.bytes(0)
+                    else {
+                        throw StoreError(code: .invalidInput, message: "blob \(record.digest) vanished from the bundle")
+                    }
+                    bytes = value
+                } catch let error as StoreError {
+                    throw error
+                } catch {
+                    throw StoreError(
+                        code: .invalidInput, message: "\(path): cannot read blob \(record.digest): \(error)")
+                }
+                let blob = try store.blobs.stage(bytes: bytes)
+                staged.append(blob)
+                guard blob.digest == record.digest else {
+                    throw StoreError(
+                        code: .invalidInput, message: "\(path): blob \(record.digest) changed while it was imported")
+                }
+            }
+            try store.blobs.publish(staged)
+        } catch {
+            store.blobs.discard(staged)
+            throw error
+        }
+        try store.write { db in
+            for record in contents.blobs { try Store.insert(record, into: db) }
+            for generation in contents.generations {
+                try db.execute(
+                    "INSERT OR IGNORE INTO generations (\(generationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        generation.key, generation.request, generation.output, generation.backend, generation.model,
+                        generation.modelVersion, generation.providerID, generation.usage, generation.createdAt,
+                        generation.durationMilliseconds,
+                    ])
+                if db.changes > 0 {
+                    for (position, input) in generation.inputs.enumerated() {
+                        try db.execute(
+                            "INSERT INTO generation_inputs (key, position, digest) VALUES (?, ?, ?)", generation.key,
+                            position, input)
+                    }
+                }
+            }
+            for (key, request) in contents.requests {
+                try db.execute("INSERT OR IGNORE INTO requests (key, request) VALUES (?, ?)", key, request)
+            }
+            for run in contents.runs {
+                try db.execute(
+                    "INSERT OR IGNORE INTO runs (\(RunRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        run.id, run.planName, run.plan, run.planPath, run.initialReference, run.takes, run.startedAt,
+                        run.finishedAt, run.status == .running ? RunStatus.interrupted.rawValue : run.status.rawValue,
+                        "import", nil as Int?,
+                    ])
+            }
+            for (runID, link) in contents.links {
+                try db.execute(
+                    "INSERT OR IGNORE INTO run_links (run_id, \(RunLinkRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        runID, link.node, link.position, link.key, link.output, link.outcome.rawValue, link.reason,
+                        link.error,
+                    ])
+            }
+        }
+        return ImportSummary(
+            runIDs: contents.runs.map(\.id), blobsAdded: staged.count, blobsPresent: present,
+            generations: contents.generations.count)
+    }
+
+    /// Reads and checks everything in a bundle without touching any store.
+    static func validate(_ bundle: Database) throws -> Contents {
+        func fail(_ message: String) -> StoreError { StoreError(code: .invalidInput, message: message) }
+        func digest(_ row: Row, _ index: Int, _ what: String) throws -> Digest {
+            guard let text = row.string(index) else { throw fail("\(what) is missing") }
+            guard let digest = Digest(parsing: text) else {
+                throw fail("\(what) \"\(text)\" is not a digest (sha256:<64 lowercase hex>)")
+            }
+            return digest
+        }
+        func optionalDigest(_ row: Row, _ index: Int, _ what: String) throws -> Digest? {
+            row.string(index) == nil ? nil : try digest(row, index, what)
+        }
+
+        for row in try bundle.rows("PRAGMA quick_check") where row.string(0) != "ok" {
+            throw fail("the database is damaged: \(row.string(0) ?? "?")")
+        }
+        guard try bundle.row("SELECT value FROM bundle_meta WHERE key = 'format'")?.string(0) == format else {
+            throw fail("bundle_meta.format is not \(format)")
+        }
+        var contents = Contents()
+        var sizes: [Digest: Int] = [:]
+        for row in try bundle.rows("SELECT digest, size, media_type, created_at FROM blobs") {
+            let digest = try digest(row, 0, "blobs.digest")
+            let record = BlobRecord(
+                digest: digest, size: row.int(1) ?? -1,
+                mediaType: row.string(2).flatMap(MediaType.init(rawValue:)), createdAt: row.string(3) ?? "")
+            contents.blobs.append(record)
+            sizes[digest] = record.size
+        }
+        // Every blob's bytes, one row at a time.
+        try bundle.forEachRow("SELECT digest, bytes FROM blob_data") { row in
+            let digest = try digest(row, 0, "blob_data.digest")
+            let bytes = row.bytes(1) ?? []
+            let actual = SHA256.hash(data: bytes)
+            guard actual == digest else { throw fail("the bytes of blob \(digest) hash to \(actual)") }
+            guard sizes[digest] == bytes.count else {
+                throw fail("blob \(digest) has \(bytes.count) bytes but its blobs row is missing or says otherwise")
+            }
+            contents.stored.insert(digest)
+        }
+        for record in contents.blobs where !contents.stored.contains(record.digest) {
+            throw fail("blob \(record.digest) has a row but no bytes")
+        }
+        var inputs: [Digest: [Digest]] = [:]
+        for row in try bundle.rows("SELECT key, position, digest FROM generation_inputs ORDER BY key, position") {
+            let key = try digest(row, 0, "generation_inputs.key")
+            inputs[key, default: []].append(try digest(row, 2, "generation_inputs.digest"))
+        }
+        for row in try bundle.rows("SELECT \(generationColumns) FROM generations") {
+            let key = try digest(row, 0, "generations.key")
+            let request = row.string(1) ?? ""
+            let actual = SHA256.hash(data: Array(request.utf8))
+            guard actual == key else { throw fail("generation \(key): its request text hashes to \(actual)") }
+            contents.generations.append(
+                GenerationRecord(
+                    key: key, request: request, output: try digest(row, 2, "generations.output of \(key)"),
+                    backend: row.string(3) ?? "", model: row.string(4) ?? "", modelVersion: row.string(5),
+                    providerID: row.string(6), usage: row.string(7), createdAt: row.string(8) ?? "",
+                    durationMilliseconds: row.int(9) ?? 0, inputs: inputs.removeValue(forKey: key) ?? []))
+        }
+        if let orphan = inputs.keys.first {
+            throw fail("generation_inputs names generation \(orphan), which is absent")
+        }
+        for row in try bundle.rows("SELECT key, request FROM requests") {
+            let key = try digest(row, 0, "requests.key")
+            let request = row.string(1) ?? ""
+            guard SHA256.hash(data: Array(request.utf8)) == key else {
+                throw fail("failed attempt \(key): its request text does not hash to its key")
+            }
+            contents.requests.append((key, request))
+        }
+        for row in try bundle.rows("SELECT \(RunRecord.columns) FROM runs") {
+            guard let id = row.string(0), !id.isEmpty, id.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" })
+            else { throw fail("a run id is empty or not printable ASCII") }
+            guard let status = RunStatus(rawValue: row.string(8) ?? "") else {
+                throw fail("run \(id) has no valid status")
+            }
+            contents.runs.append(
+                RunRecord(
+                    id: id, planName: row.string(1) ?? "", plan: try digest(row, 2, "runs.plan of \(id)"),
+                    planPath: row.string(3),
+                    initialReference: try optionalDigest(row, 4, "runs.initial_reference of \(id)"),
+                    takes: row.string(5) ?? "{}", startedAt: row.string(6) ?? "", finishedAt: row.string(7),
+                    status: status, mode: row.string(9) ?? "import", processID: nil))
+        }
+        if contents.runs.isEmpty { throw fail("it holds no run") }
+        let runIDs = Set(contents.runs.map(\.id))
+        for row in try bundle.rows("SELECT run_id, \(RunLinkRecord.columns) FROM run_links ORDER BY run_id, position") {
+            guard let runID = row.string(0), runIDs.contains(runID) else {
+                throw fail("a run link names an absent run")
+            }
+            guard let node = row.string(1), !node.isEmpty else { throw fail("a link of run \(runID) has no node") }
+            guard let outcome = LinkOutcome(rawValue: row.string(5) ?? "") else {
+                throw fail("link \(runID):\(node) has no valid outcome")
+            }
+            contents.links.append(
+                (
+                    runID,
+                    RunLinkRecord(
+                        node: node, position: row.int(2) ?? 0,
+                        key: try optionalDigest(row, 3, "run_links.key of \(node)"),
+                        output: try optionalDigest(row, 4, "run_links.output of \(node)"), outcome: outcome,
+                        reason: row.string(6), error: row.string(7))
+                ))
+        }
+        return contents
+    }
+}
