@@ -77,12 +77,15 @@ import Testing
             #expect(files.count == 2)
             #expect(files.allSatisfy { $0.hasPrefix("/") })
             #expect(files.map { ($0 as NSString).lastPathComponent } == ["input-1.png", "input-2.png"])
-            #expect(files.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "the private directory is removed")
+            #expect(
+                files.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "the private directory is removed")
         }
     }
 
     @Test func aNonZeroExitCarriesTheTailOfStderr() async throws {
-        let program = ["/bin/sh", "-c", "printf '%010000d' 0 | tr 0 x >&2; echo >&2; echo 'CUDA out of memory' >&2; exit 3"]
+        let program = [
+            "/bin/sh", "-c", "printf '%010000d' 0 | tr 0 x >&2; echo >&2; echo 'CUDA out of memory' >&2; exit 3",
+        ]
         let error = try #require(await F.generatorError { try await generator.generate(job(program)) })
         #expect(!error.isTransient)
         #expect(error.message.hasPrefix("/bin/sh exited with status 3; stderr: xxx"))
@@ -91,21 +94,26 @@ import Testing
     }
 
     @Test func exitStatus75AsksForARetry() async throws {
-        let error = try #require(await F.generatorError {
-            try await generator.generate(job(["/bin/sh", "-c", "echo 'GPU busy' >&2; exit 75"]))
-        })
+        let error = try #require(
+            await F.generatorError {
+                try await generator.generate(job(["/bin/sh", "-c", "echo 'GPU busy' >&2; exit 75"]))
+            })
         #expect(error.isTransient)
         #expect(error.message == "/bin/sh exited with status 75; stderr: GPU busy")
     }
 
     @Test func garbageAndEmptyOutputAreFailures() async throws {
-        let garbage = try #require(await F.generatorError {
-            try await generator.generate(job(["/bin/sh", "-c", "echo 'not an image at all'"]))
-        })
-        #expect(garbage.message == "/bin/sh wrote 20 bytes to stdout that are not a PNG, JPEG or WebP image (stderr was empty)")
-        let empty = try #require(await F.generatorError {
-            try await generator.generate(job(["/bin/sh", "-c", "echo 'thinking…' >&2"]))
-        })
+        let garbage = try #require(
+            await F.generatorError {
+                try await generator.generate(job(["/bin/sh", "-c", "echo 'not an image at all'"]))
+            })
+        #expect(
+            garbage.message
+                == "/bin/sh wrote 20 bytes to stdout that are not a PNG, JPEG or WebP image (stderr was empty)")
+        let empty = try #require(
+            await F.generatorError {
+                try await generator.generate(job(["/bin/sh", "-c", "echo 'thinking…' >&2"]))
+            })
         #expect(empty.message == "/bin/sh wrote nothing to stdout; stderr: thinking…")
     }
 
@@ -132,9 +140,10 @@ import Testing
                 echo $$ > "$1/main.pid"
                 wait
                 """)
-            let error = try #require(await F.generatorError {
-                try await generator.generate(job([program, directory], timeout: 1))
-            })
+            let error = try #require(
+                await F.generatorError {
+                    try await generator.generate(job([program, directory], timeout: 1))
+                })
             #expect(error.message == "\(program) timed out after 1 s and was killed; stderr: loading weights")
             for name in ["main.pid", "child.pid"] {
                 let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
@@ -154,9 +163,10 @@ import Testing
                 echo $$ > "$1/main.pid"
                 while true; do sleep 1; done
                 """)
-            let error = try #require(await F.generatorError {
-                try await generator.generate(job([program, directory], timeout: 1))
-            })
+            let error = try #require(
+                await F.generatorError {
+                    try await generator.generate(job([program, directory], timeout: 1))
+                })
             #expect(error.message.hasPrefix("\(program) timed out after 1 s and was killed"))
             let text = try String(contentsOfFile: directory + "/main.pid", encoding: .utf8)
             let pid = try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -188,13 +198,16 @@ import Testing
     }
 
     @Test func aMissingProgramOrCommandIsReported() async throws {
-        let missing = try #require(await F.generatorError {
-            try await generator.generate(job(["framechain-no-such-program-xyz"]))
-        })
+        let missing = try #require(
+            await F.generatorError {
+                try await generator.generate(job(["framechain-no-such-program-xyz"]))
+            })
         #expect(missing.message.hasPrefix("cannot run framechain-no-such-program-xyz: "))
-        let noCommand = try #require(await F.generatorError {
-            try await generator.generate(F.job(backend: "command", model: "x"))
-        })
-        #expect(noCommand.message == "the command backend needs options.command, the program's argv as an array of strings")
+        let noCommand = try #require(
+            await F.generatorError {
+                try await generator.generate(F.job(backend: "command", model: "x"))
+            })
+        #expect(
+            noCommand.message == "the command backend needs options.command, the program's argv as an array of strings")
     }
 }

@@ -15,7 +15,8 @@ struct FakeProvider: Sendable {
 
     /// Every request the server has seen, oldest first.
     func requests() async throws -> [ProviderJSON] {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + "/_log"), timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(
+            HTTPClientRequest(url: baseURL + "/_log"), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 256 << 20)
         let log = try #require(ProviderJSON(parsing: Array(body.readableBytesView)))
         return try #require(log.array)

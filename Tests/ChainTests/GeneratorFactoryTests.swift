@@ -39,17 +39,22 @@ import Testing
         }
         #expect(badTimeout?.message == "options.timeout_s must be a positive number")
         let noCommand = #expect(throws: GeneratorError.self) { try make("command") }
-        #expect(noCommand?.message == "the command backend needs options.command, the program's argv as an array of strings")
+        #expect(
+            noCommand?.message == "the command backend needs options.command, the program's argv as an array of strings"
+        )
         let badModel = #expect(throws: GeneratorError.self) { try make("replicate", model: "google/nano/banana") }
-        #expect(badModel?.message == "replicate model \"google/nano/banana\" is not of the form owner/name or owner/name:version")
+        #expect(
+            badModel?.message
+                == "replicate model \"google/nano/banana\" is not of the form owner/name or owner/name:version")
     }
 
     @Test func aMissingTokenIsOnlyAnErrorWhenCalled() async throws {
         let generator = try GeneratorFactory.make(
             spec: GeneratorSpec(backend: "replicate", model: "google/nano-banana"), environment: [:])
-        let error = try #require(await F.generatorError {
-            try await generator.generate(F.job(backend: "replicate", model: "google/nano-banana"))
-        })
+        let error = try #require(
+            await F.generatorError {
+                try await generator.generate(F.job(backend: "replicate", model: "google/nano-banana"))
+            })
         #expect(error.message.contains("REPLICATE_API_TOKEN"))
     }
 }

@@ -9,7 +9,8 @@ import Testing
 
     let generator = OpenAIGenerator(token: F.openAIToken)
 
-    func job(_ server: FakeProvider, inputs: [GeneratorInput] = [], options: [String: JSONValue] = [:]) -> GenerationJob {
+    func job(_ server: FakeProvider, inputs: [GeneratorInput] = [], options: [String: JSONValue] = [:]) -> GenerationJob
+    {
         var all: [String: JSONValue] = [
             "base_url": .string(server.baseURL + "/v1"), "retry_base_ms": .number(1), "retry_max_ms": .number(2000),
         ]
@@ -48,8 +49,9 @@ import Testing
             let parts = try #require(request["parts"]?.array)
             let texts = parts.filter { $0["filename"]?.string == nil }
             #expect(texts.map { $0["name"]?.string ?? "" } == ["model", "prompt", "n", "quality", "size"])
-            #expect(texts.map { $0["text"]?.string ?? "" }
-                == ["gpt-image-1", "a faceted glass perfume bottle, keep it identical", "1", "low", "1024x1536"])
+            #expect(
+                texts.map { $0["text"]?.string ?? "" }
+                    == ["gpt-image-1", "a faceted glass perfume bottle, keep it identical", "1", "low", "1024x1536"])
             let files = parts.filter { $0["filename"]?.string != nil }
             #expect(files.map { $0["name"]?.string ?? "" } == ["image[]", "image[]"])
             #expect(files.map { $0["filename"]?.string ?? "" } == ["input-1.png", "input-2.png"])
@@ -80,10 +82,13 @@ import Testing
     @Test func serverErrorsExhaustTheRetryBudget() async throws {
         try await FakeProvider.with(scenario: "server_error") { server in
             let retrying = RetryingGenerator(wrapping: generator)
-            let error = try #require(await F.generatorError {
-                try await retrying.generate(job(server, options: ["retries": .number(2)]))
-            })
-            #expect(error.message == "HTTP 500 from openai after 3 attempts: The server had an error while processing your request")
+            let error = try #require(
+                await F.generatorError {
+                    try await retrying.generate(job(server, options: ["retries": .number(2)]))
+                })
+            #expect(
+                error.message
+                    == "HTTP 500 from openai after 3 attempts: The server had an error while processing your request")
             #expect(try await server.requests("POST", "/v1/images/generations").count == 3)
             F.expectNoSecrets(F.printed(error))
         }
@@ -91,9 +96,10 @@ import Testing
 
     @Test func badRequestsArePermanent() async throws {
         try await FakeProvider.with(scenario: "not_found") { server in
-            let error = try #require(await F.generatorError {
-                try await RetryingGenerator(wrapping: generator).generate(job(server))
-            })
+            let error = try #require(
+                await F.generatorError {
+                    try await RetryingGenerator(wrapping: generator).generate(job(server))
+                })
             #expect(!error.isTransient)
             #expect(error.message == "HTTP 400 from openai: Invalid value for size")
             #expect(try await server.requests().count == 1)
@@ -102,9 +108,11 @@ import Testing
 
     @Test func aTimeoutIsNotRetried() async throws {
         try await FakeProvider.with(scenario: "slow") { server in
-            let error = try #require(await F.generatorError {
-                try await RetryingGenerator(wrapping: generator).generate(job(server, options: ["timeout_s": .number(1)]))
-            })
+            let error = try #require(
+                await F.generatorError {
+                    try await RetryingGenerator(wrapping: generator).generate(
+                        job(server, options: ["timeout_s": .number(1)]))
+                })
             #expect(!error.isTransient)
             #expect(
                 error.message
@@ -117,7 +125,9 @@ import Testing
     @Test func malformedRepliesAndNonImagesAreRejected() async throws {
         try await FakeProvider.with(scenario: "malformed") { server in
             let error = try #require(await F.generatorError { try await generator.generate(job(server)) })
-            #expect(error.message.hasPrefix("malformed reply from openai to the image generation request (HTTP 200): not JSON"))
+            #expect(
+                error.message.hasPrefix(
+                    "malformed reply from openai to the image generation request (HTTP 200): not JSON"))
         }
         try await FakeProvider.with(scenario: "output_not_image") { server in
             let error = try #require(await F.generatorError { try await generator.generate(job(server)) })
@@ -126,9 +136,10 @@ import Testing
     }
 
     @Test func aMissingKeyNamesTheVariable() async throws {
-        let error = try #require(await F.generatorError {
-            try await OpenAIGenerator(token: "").generate(F.job(backend: "openai", model: "gpt-image-1"))
-        })
+        let error = try #require(
+            await F.generatorError {
+                try await OpenAIGenerator(token: "").generate(F.job(backend: "openai", model: "gpt-image-1"))
+            })
         #expect(error.message == "the openai backend needs an API key: set OPENAI_API_KEY in the environment")
         #expect(!error.isTransient)
     }

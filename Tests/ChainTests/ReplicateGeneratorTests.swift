@@ -14,11 +14,13 @@ import Testing
         options: [String: JSONValue] = [:]
     ) -> GenerationJob {
         var all: [String: JSONValue] = [
-            "base_url": .string(server.baseURL), "poll_interval_ms": .number(10), "retry_base_ms": .number(1), "retry_max_ms": .number(2000),
+            "base_url": .string(server.baseURL), "poll_interval_ms": .number(10), "retry_base_ms": .number(1),
+            "retry_max_ms": .number(2000),
         ]
         all.merge(options) { $1 }
         return F.job(
-            backend: "replicate", model: model, params: ["output_format": .string("png"), "aspect_ratio": .string("9:16")],
+            backend: "replicate", model: model,
+            params: ["output_format": .string("png"), "aspect_ratio": .string("9:16")],
             inputs: inputs, options: all)
     }
 
@@ -89,7 +91,8 @@ import Testing
             #expect(part["filename"]?.string == "input-2.png")
             #expect(part["content_type"]?.string == "image/png")
             #expect(part["sha256"]?.string == large.digest.hexString)
-            let create = try #require(try await server.requests("POST", "/v1/models/google/nano-banana/predictions").first)
+            let create = try #require(
+                try await server.requests("POST", "/v1/models/google/nano-banana/predictions").first)
             let images = try #require(create["json"]?["input"]?["image_input"]?.array)
             #expect(images.count == 2)
             #expect(images[0].string.flatMap(F.dataURIBytes).map { SHA256.hash(data: $0) } == small.digest)
@@ -111,7 +114,10 @@ import Testing
             let error = try #require(await F.generatorError { try await generator.generate(job(server)) })
             #expect(error.isTransient)
             #expect(error.retryAfter == 1)
-            #expect(error.message == "HTTP 429 from replicate: Too Many Requests: Request was throttled. Expected available in 1 second.")
+            #expect(
+                error.message
+                    == "HTTP 429 from replicate: Too Many Requests: Request was throttled. Expected available in 1 second."
+            )
             F.expectNoSecrets(F.printed(error))
 
             let output = try await RetryingGenerator(wrapping: generator).generate(job(server))
@@ -123,7 +129,9 @@ import Testing
         try await FakeProvider.with(scenario: "server_error") { server in
             let retrying = RetryingGenerator(wrapping: generator)
             let error = try #require(await F.generatorError { try await retrying.generate(job(server)) })
-            #expect(error.message == "HTTP 500 from replicate after 4 attempts: Internal Server Error: the model is overloaded")
+            #expect(
+                error.message
+                    == "HTTP 500 from replicate after 4 attempts: Internal Server Error: the model is overloaded")
             #expect(try await server.requests("POST", "/v1/models/google/nano-banana/predictions").count == 4)
             F.expectNoSecrets(F.printed(error))
         }
@@ -142,7 +150,8 @@ import Testing
     @Test func aCreateThatTimesOutIsNotRetried() async throws {
         try await FakeProvider.with(scenario: "slow") { server in
             let retrying = RetryingGenerator(wrapping: generator)
-            let error = try #require(await F.generatorError { try await retrying.generate(job(server, options: ["timeout_s": .number(1)])) })
+            let error = try #require(
+                await F.generatorError { try await retrying.generate(job(server, options: ["timeout_s": .number(1)])) })
             #expect(!error.isTransient)
             #expect(
                 error.message
@@ -157,7 +166,9 @@ import Testing
         try await FakeProvider.with(scenario: "malformed") { server in
             let error = try #require(await F.generatorError { try await generator.generate(job(server)) })
             #expect(!error.isTransient)
-            #expect(error.message.hasPrefix("malformed reply from replicate to the prediction create request (HTTP 201): not JSON"))
+            #expect(
+                error.message.hasPrefix(
+                    "malformed reply from replicate to the prediction create request (HTTP 201): not JSON"))
         }
     }
 
@@ -172,7 +183,9 @@ import Testing
     @Test func anOutputThatIsNotAnImageIsRejected() async throws {
         try await FakeProvider.with(scenario: "output_not_image") { server in
             let error = try #require(await F.generatorError { try await generator.generate(job(server)) })
-            #expect(error.message == "replicate prediction pred1 output is not an image: 33 bytes that are not PNG, JPEG or WebP")
+            #expect(
+                error.message
+                    == "replicate prediction pred1 output is not an image: 33 bytes that are not PNG, JPEG or WebP")
         }
     }
 
@@ -194,9 +207,10 @@ import Testing
 
     @Test func aMissingTokenNamesTheVariable() async throws {
         let generator = ReplicateGenerator(token: nil)
-        let error = try #require(await F.generatorError {
-            try await generator.generate(F.job(backend: "replicate", model: "google/nano-banana"))
-        })
+        let error = try #require(
+            await F.generatorError {
+                try await generator.generate(F.job(backend: "replicate", model: "google/nano-banana"))
+            })
         #expect(error.message == "the replicate backend needs an API token: set REPLICATE_API_TOKEN in the environment")
         #expect(!error.isTransient)
     }
@@ -217,9 +231,13 @@ import Testing
             backend: "replicate", model: "google/nano-banana", params: ["image_input": .array([])],
             options: ["base_url": .string("http://127.0.0.1:1")])
         let clashError = try #require(await F.generatorError { try await generator.generate(clash) })
-        #expect(clashError.message == "params.image_input is not allowed with the replicate backend: framechain sends it itself")
-        let badModel = F.job(backend: "replicate", model: "nano-banana", options: ["base_url": .string("http://127.0.0.1:1")])
+        #expect(
+            clashError.message
+                == "params.image_input is not allowed with the replicate backend: framechain sends it itself")
+        let badModel = F.job(
+            backend: "replicate", model: "nano-banana", options: ["base_url": .string("http://127.0.0.1:1")])
         let modelError = try #require(await F.generatorError { try await generator.generate(badModel) })
-        #expect(modelError.message == "replicate model \"nano-banana\" is not of the form owner/name or owner/name:version")
+        #expect(
+            modelError.message == "replicate model \"nano-banana\" is not of the form owner/name or owner/name:version")
     }
 }

@@ -55,7 +55,8 @@ private struct SplitMix: RandomNumberGenerator {
 
     @Test func permanentFailuresAreNotRetried() async throws {
         let base = ScriptedGenerator([.failure(GeneratorError("HTTP 401 from x: bad token"))])
-        let error = try #require(await F.generatorError { try await RetryingGenerator(wrapping: base).generate(job(fast)) })
+        let error = try #require(
+            await F.generatorError { try await RetryingGenerator(wrapping: base).generate(job(fast)) })
         #expect(error.message == "HTTP 401 from x: bad token")
         #expect(base.callCount == 1)
     }
@@ -64,22 +65,27 @@ private struct SplitMix: RandomNumberGenerator {
         let base = ScriptedGenerator([.failure(GeneratorError("HTTP 500 from x: down", isTransient: true))])
         var options = fast
         options["retries"] = .number(2)
-        let error = try #require(await F.generatorError { try await RetryingGenerator(wrapping: base).generate(job(options)) })
+        let error = try #require(
+            await F.generatorError { try await RetryingGenerator(wrapping: base).generate(job(options)) })
         #expect(error.message == "HTTP 500 from x after 3 attempts: down")
         #expect(error.isTransient)
         #expect(base.callCount == 3)
 
         let noColon = ScriptedGenerator([.failure(GeneratorError("flaky", isTransient: true))])
         let policy = RetryPolicy(maxRetries: 1, baseDelay: .zero, maxDelay: .zero)
-        let second = try #require(await F.generatorError {
-            try await RetryingGenerator(wrapping: noColon, policy: policy).generate(job([:]))
-        })
+        let second = try #require(
+            await F.generatorError {
+                try await RetryingGenerator(wrapping: noColon, policy: policy).generate(job([:]))
+            })
         #expect(second.message == "flaky after 2 attempts")
     }
 
     @Test func aRetryAfterBeyondTheMaximumEndsTheRetries() async throws {
-        let base = ScriptedGenerator([.failure(GeneratorError("HTTP 429 from x: slow down", isTransient: true, retryAfter: 3600))])
-        let error = try #require(await F.generatorError { try await RetryingGenerator(wrapping: base).generate(job(fast)) })
+        let base = ScriptedGenerator([
+            .failure(GeneratorError("HTTP 429 from x: slow down", isTransient: true, retryAfter: 3600))
+        ])
+        let error = try #require(
+            await F.generatorError { try await RetryingGenerator(wrapping: base).generate(job(fast)) })
         #expect(error.message == "HTTP 429 from x: slow down")
         #expect(base.callCount == 1)
     }
@@ -111,7 +117,9 @@ private struct SplitMix: RandomNumberGenerator {
     }
 
     @Test func optionsAreReadAndChecked() throws {
-        let policy = try RetryPolicy(options: ["retries": .number(5), "retry_base_ms": .number(10), "retry_max_ms": .number(50)])
+        let policy = try RetryPolicy(options: [
+            "retries": .number(5), "retry_base_ms": .number(10), "retry_max_ms": .number(50),
+        ])
         #expect(policy == RetryPolicy(maxRetries: 5, baseDelay: .milliseconds(10), maxDelay: .milliseconds(50)))
         #expect(try RetryPolicy(options: [:]) == RetryPolicy())
         let error = #expect(throws: GeneratorError.self) { try RetryPolicy(options: ["retries": .string("3")]) }
