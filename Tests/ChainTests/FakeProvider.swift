@@ -58,9 +58,9 @@ enum BackendFixtures {
     static let replicateToken = "r8_TESTSECRET_7f3a9c2e1b"
     static let openAIToken = "sk-TESTSECRET-4d8e0a6b5c"
 
-    /// A small valid PNG (1×1), different per `seed`.
+    /// Bytes that the backends recognise as PNG (the signature, then a per-`seed` text); they are
+    /// never decoded, so a full image is not needed.
     static func png(seed: UInt8 = 1) -> [UInt8] {
-        // A fixed 1×1 PNG whose last IDAT byte varies; only the signature matters to the backends.
         [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A] + Array("framechain test image \(seed)".utf8)
     }
 
