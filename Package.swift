@@ -45,7 +45,11 @@ let package = Package(
             ]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(
-            name: "ChainTests", dependencies: ["Chain", "Store"],
+            name: "ChainTests",
+            dependencies: [
+                "Chain", "Store",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             exclude: ["Servers"]),
         .testTarget(name: "ToolTests", dependencies: ["Tool", "Store", "Chain"]),
     ],

@@ -4,9 +4,9 @@ import Subprocess
 import Synchronization
 
 #if canImport(System)
-import System
+    import System
 #else
-import SystemPackage
+    import SystemPackage
 #endif
 
 /// The `command` backend: runs the user's program to make each image.
@@ -238,7 +238,8 @@ public struct CommandGenerator: Generator {
     }
 
     private static func write(_ bytes: [UInt8], to path: String) throws(GeneratorError) {
-        guard FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
         else {
             throw GeneratorError("cannot write \(path) for the command backend")
         }

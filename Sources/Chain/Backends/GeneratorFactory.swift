@@ -11,7 +11,8 @@ public enum GeneratorFactory {
     ///   - environment: The process environment (`REPLICATE_API_TOKEN`, `OPENAI_API_KEY`).
     /// - Returns: The backend.
     /// - Throws: ``GeneratorError`` for an unknown backend, a malformed model name or a bad option.
-    public static func make(spec: GeneratorSpec, environment: [String: String]) throws(GeneratorError) -> any Generator {
+    public static func make(spec: GeneratorSpec, environment: [String: String]) throws(GeneratorError) -> any Generator
+    {
         switch spec.backend {
         case ProceduralGenerator.backend:
             guard spec.model == ProceduralGenerator.model else {

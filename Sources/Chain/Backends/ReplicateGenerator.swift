@@ -305,7 +305,8 @@ extension ReplicateGenerator {
             }
             guard let mediaType = MediaType.sniff(bytes) else {
                 throw GeneratorError(
-                    "replicate prediction \(id) output is not an image: \(bytes.count) bytes that are not PNG, JPEG or WebP")
+                    "replicate prediction \(id) output is not an image: \(bytes.count) bytes that are not PNG, JPEG or WebP"
+                )
             }
             return GeneratorOutput(
                 bytes: bytes, mediaType: mediaType, modelVersion: prediction["version"]?.string, providerID: id,

@@ -11,7 +11,8 @@ struct GeneratorOptions: Sendable {
     }
 
     /// A number `> 0` (or `>= 0` when `allowZero`), or `defaultValue` when absent.
-    func number(_ name: String, default defaultValue: Double, allowZero: Bool = false) throws(GeneratorError) -> Double {
+    func number(_ name: String, default defaultValue: Double, allowZero: Bool = false) throws(GeneratorError) -> Double
+    {
         guard let value = values[name] else { return defaultValue }
         guard case .number(let number) = value, number.isFinite, allowZero ? number >= 0 : number > 0 else {
             throw GeneratorError("options.\(name) must be a \(allowZero ? "non-negative" : "positive") number")
@@ -67,7 +68,8 @@ struct GeneratorOptions: Sendable {
     func checkKnown(_ known: Set<String>, backend: String) throws(GeneratorError) {
         for name in values.keys.sorted() where !known.contains(name) {
             throw GeneratorError(
-                "unknown option \"\(name)\" for backend \(backend) (expected \(known.sorted().joined(separator: ", ")))")
+                "unknown option \"\(name)\" for backend \(backend) (expected \(known.sorted().joined(separator: ", ")))"
+            )
         }
     }
 }

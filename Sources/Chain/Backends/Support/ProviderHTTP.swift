@@ -72,10 +72,14 @@ struct ProviderHTTP: Sendable {
         }
         let client = self.client
         let prepared = request
+        let (seconds, attoseconds) = timeout.components
+        let deadline = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         return try await withThrowingTaskGroup(of: HTTPReply.self) { group in
             group.addTask {
                 do {
-                    let response = try await client.execute(prepared, timeout: .hours(24))
+                    // AsyncHTTPClient's deadline covers connecting and the response head (a refused
+                    // connection is retried until it passes); the sleeper below covers the body too.
+                    let response = try await client.execute(prepared, timeout: deadline)
                     let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
                     return HTTPReply(
                         status: Int(response.status.code), headers: response.headers,
@@ -88,7 +92,9 @@ struct ProviderHTTP: Sendable {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                // A little later than AsyncHTTPClient's deadline, so that one reports the cause
+                // (refused connection or no reply) when the head never came.
+                try await Task.sleep(for: timeout + .seconds(1))
                 throw HTTPFailure.timedOut
             }
             defer { group.cancelAll() }
@@ -101,6 +107,9 @@ struct ProviderHTTP: Sendable {
         if let error = error as? HTTPClientError {
             if error == .connectTimeout || error == .getConnectionFromPoolTimeout || error == .tlsHandshakeTimeout {
                 return .notSent("\(error)")
+            }
+            if error == .deadlineExceeded {
+                return .timedOut
             }
             return .broken("\(error)")
         }
