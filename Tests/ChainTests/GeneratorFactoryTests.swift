@@ -21,6 +21,21 @@ import Testing
         F.expectNoSecrets([String(reflecting: generator), "\(generator)"])
     }
 
+    @Test func makesTheProceduralBackendAndChecksItsModelAndOptions() {
+        #expect(
+            (try? make("procedural", model: "procedural-v1", options: ["latency_ms": .number(5), "retries": .number(1)]))
+                is ProceduralGenerator)
+        let model = #expect(throws: GeneratorError.self) { try make("procedural", model: "procedural-v2") }
+        #expect(model?.message == "the procedural backend has one model, \"procedural-v1\" (the plan names \"procedural-v2\")")
+        let option = #expect(throws: GeneratorError.self) {
+            try make("procedural", model: "procedural-v1", options: ["latency": .number(5)])
+        }
+        #expect(
+            option?.message
+                == "unknown option \"latency\" for backend procedural (expected fail_rate, latency_ms, retries, "
+                + "retry_base_ms, retry_max_ms, seed)")
+    }
+
     @Test func unknownBackendsAreNamed() {
         let error = #expect(throws: GeneratorError.self) { try make("dalle") }
         #expect(error?.message == "unknown backend \"dalle\" (expected procedural, command, replicate or openai)")

@@ -19,6 +19,8 @@ public enum GeneratorFactory {
                 throw GeneratorError(
                     "the procedural backend has one model, \"\(ProceduralGenerator.model)\" (the plan names \"\(spec.model)\")")
             }
+            try GeneratorOptions(spec.options).checkKnown(
+                ["latency_ms", "fail_rate", "seed", "retries", "retry_base_ms", "retry_max_ms"], backend: "procedural")
             _ = try RetryPolicy(options: spec.options)
             return try ProceduralGenerator(options: spec.options)
         case "command":
