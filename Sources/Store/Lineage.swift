@@ -335,6 +335,16 @@ extension Store {
         }
     }
 
+    /// The most recent run of `planName`, if any.
+    public func latestRun(planName: String) throws(StoreError) -> RunRecord? {
+        try read { db in
+            try db.row(
+                "SELECT \(RunRecord.columns) FROM runs WHERE plan_name = ? ORDER BY started_at DESC, rowid DESC LIMIT 1",
+                planName
+            ).map(RunRecord.init(row:))
+        }
+    }
+
     /// Resolves a user's run reference: `latest`, a run id, or a unique prefix of one.
     ///
     /// - Throws: ``StoreError`` `notFound` when nothing or more than one run matches.

@@ -107,8 +107,28 @@ public final class Store: Sendable {
     /// Stores `bytes` and records the blob.
     @discardableResult
     public func put(bytes: [UInt8]) throws(StoreError) -> BlobRecord {
+        // Bytes in memory hash cheaply: skip the staging write and its fsync when the blob is already stored.
+        if let existing = try storedRecord(of: SHA256.hash(data: bytes), size: bytes.count) { return existing }
         let staged = try blobs.stage(bytes: bytes)
         return try publishAndRecord([staged])[0]
+    }
+
+    /// Stores the file at `path` unless a blob with its content is already stored, in which case nothing is
+    /// written. The file is read twice when it is new, so this suits small files that are usually present
+    /// (a plan's initial image); ``put(files:)`` reads each file once.
+    @discardableResult
+    public func putIfAbsent(contentsOf path: String) throws(StoreError) -> BlobRecord {
+        let (digest, size) = try FileHasher.hash(fileAt: path)
+        if let existing = try storedRecord(of: digest, size: size) { return existing }
+        return try put(contentsOf: path)
+    }
+
+    /// The record of `digest` when its row exists and its file is in place with the recorded size.
+    private func storedRecord(of digest: Digest, size: Int) throws(StoreError) -> BlobRecord? {
+        guard let record = try blob(for: digest), record.size == size,
+            let info = try? FileSystem.status(at: blobs.path(for: digest)), Int(info.st_size) == size
+        else { return nil }
+        return record
     }
 
     private func publishAndRecord(_ staged: [StagedBlob]) throws(StoreError) -> [BlobRecord] {

@@ -180,6 +180,9 @@ final class AuditWorkspace {
         guard let walker = FileManager.default.enumerator(atPath: directory) else { return result }
         while let relative = walker.nextObject() as? String {
             if !includingDatabase && relative.hasPrefix("framechain.sqlite") { continue }
+            // SQLite's shared-memory WAL index is rewritten by every reader (read marks); it holds no data and is
+            // rebuilt from the WAL when missing, so it is not part of the store's content.
+            if relative == "framechain.sqlite-shm" { continue }
             let path = directory + "/" + relative
             var isDirectory: ObjCBool = false
             _ = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)

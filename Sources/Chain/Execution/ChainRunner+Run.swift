@@ -30,11 +30,11 @@ extension ChainRunner {
             let misses = report.links.filter { $0.state == .regenerate }
             if !misses.isEmpty { throw ChainError.offlineMiss(misses) }
         }
-        let initial = try loaded.initialReferencePath.map { try store.put(contentsOf: $0).digest }
+        let initial = try loaded.initialReferencePath.map { try store.putIfAbsent(contentsOf: $0).digest }
         let prepared = try prepare(loaded.plan, takes: configuration.takes, initialReference: initial)
         let planBlob = try store.put(bytes: loaded.bytes)
         let previous = try store.previousLinks(planName: loaded.plan.name)
-        let previousInitial = try store.runs(planName: loaded.plan.name).last?.initialReference
+        let previousInitial = try store.latestRun(planName: loaded.plan.name)?.initialReference
         let runID = Self.makeRunID()
         var takesJSON: [String: JSONValue] = [:]
         for (node, take) in configuration.takes { takesJSON[node.description] = .number(Double(take)) }

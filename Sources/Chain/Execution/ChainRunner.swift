@@ -82,7 +82,7 @@ public struct ChainRunner: Sendable {
 
     func status(of prepared: Prepared) throws -> StatusReport {
         let explainer = LinkExplainer(store: store, previous: try store.previousLinks(planName: prepared.plan.name))
-        let previousInitial = try store.runs(planName: prepared.plan.name).last?.initialReference
+        let previousInitial = try store.latestRun(planName: prepared.plan.name)?.initialReference
         var outputs: [NodeID: Digest] = [:]
         var links: [LinkStatus] = []
         var versions: Set<String> = []

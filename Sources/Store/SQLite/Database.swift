@@ -39,6 +39,7 @@ package final class Database {
         self.path = path
         sqlite3_extended_result_codes(connection, 1)
         sqlite3_busy_timeout(connection, busyTimeoutMilliseconds)
+        framechain_sqlite3_disable_checkpoint_on_close(connection)
         try setUpWALMode()
         try execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
     }
