@@ -249,25 +249,28 @@ extension Store {
             digest: staged.digest, size: staged.size, mediaType: staged.mediaType, createdAt: generation.createdAt)
         try write { db in
             try Self.insert(blob, into: db)
-            try db.execute(
-                """
-                INSERT OR IGNORE INTO generations
-                    (key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                arguments: [
-                    generation.key, generation.request, generation.output, generation.backend, generation.model,
-                    generation.modelVersion, generation.providerID, generation.usage, generation.createdAt,
-                    generation.durationMilliseconds,
-                ])
-            if db.changes > 0 {
-                for (position, input) in generation.inputs.enumerated() {
-                    try db.execute(
-                        "INSERT INTO generation_inputs (key, position, digest) VALUES (?, ?, ?)",
-                        generation.key, position, input)
-                }
-            }
+            try Self.insert(generation, into: db)
             try Self.insert(link, runID: runID, into: db)
+        }
+    }
+
+    /// Records a generation row and its input edges (a no-op if the key is already recorded).
+    static func insert(_ generation: GenerationRecord, into db: Database) throws {
+        try db.execute(
+            """
+            INSERT OR IGNORE INTO generations
+                (key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            arguments: [
+                generation.key, generation.request, generation.output, generation.backend, generation.model,
+                generation.modelVersion, generation.providerID, generation.usage, generation.createdAt,
+                generation.durationMilliseconds,
+            ])
+        guard db.changes > 0 else { return }
+        for (position, input) in generation.inputs.enumerated() {
+            try db.execute(
+                "INSERT INTO generation_inputs (key, position, digest) VALUES (?, ?, ?)", generation.key, position, input)
         }
     }
 

@@ -298,22 +298,7 @@ public enum StoreBundle {
         }
         try store.write { db in
             for record in contents.blobs { try Store.insert(record, into: db) }
-            for generation in contents.generations {
-                try db.execute(
-                    "INSERT OR IGNORE INTO generations (\(generationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [
-                        generation.key, generation.request, generation.output, generation.backend, generation.model,
-                        generation.modelVersion, generation.providerID, generation.usage, generation.createdAt,
-                        generation.durationMilliseconds,
-                    ])
-                if db.changes > 0 {
-                    for (position, input) in generation.inputs.enumerated() {
-                        try db.execute(
-                            "INSERT INTO generation_inputs (key, position, digest) VALUES (?, ?, ?)", generation.key,
-                            position, input)
-                    }
-                }
-            }
+            for generation in contents.generations { try Store.insert(generation, into: db) }
             for (key, request) in contents.requests {
                 try db.execute("INSERT OR IGNORE INTO requests (key, request) VALUES (?, ?)", key, request)
             }

@@ -143,24 +143,8 @@ final class AuditWorkspace {
         return try #require(value as? [String: Any])
     }
 
-    /// The `framechain` executable: `$FRAMECHAIN_BINARY`, else the one built next to the test bundle.
-    static func binary() throws -> String {
-        if let path = ProcessInfo.processInfo.environment["FRAMECHAIN_BINARY"], !path.isEmpty { return path }
-        #if os(Linux)
-            let testExecutable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        #else
-            let testExecutable =
-                Bundle.allBundles.first { $0.bundlePath.hasSuffix(".xctest") }?.bundleURL
-                ?? URL(fileURLWithPath: CommandLine.arguments[0])
-        #endif
-        var directory = testExecutable.deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent("framechain").path
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        throw POSIXError(.ENOENT)
-    }
+    /// The `framechain` executable under test (see `framechainBinary()` in TestSupport.swift).
+    static func binary() throws -> String { try framechainBinary() }
 
     // MARK: - Files
 

@@ -25,6 +25,21 @@ private func writeSlowPlan(in directory: String, scenes: Int, latency: Int, name
     return directory + "/plan.json"
 }
 
+/// Waits (up to 30 s) until the store at `store` has committed `count` generations; returns whether it did.
+private func waitForGenerations(in store: String, atLeast count: Int) -> Bool {
+    for _ in 0..<600 {
+        if FileManager.default.fileExists(atPath: store + "/framechain.sqlite"),
+            let committed = try? Store(directory: store).read({ db in
+                try db.row("SELECT count(*) FROM generations")?.int(0) ?? 0
+            }), committed >= count
+        {
+            return true
+        }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    return false
+}
+
 /// The repository's `fixtures/` folder.
 func fixturesDirectory() -> String {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -76,16 +91,7 @@ private func links(_ document: [String: Any]) -> [[String: Any]] {
             let plan = try writeSlowPlan(in: dir, scenes: 4, latency: 250)
             let child = try launchFramechain(["run", plan, "--store", store, "--jobs", "2"], scratch: dir)
             // Wait until some generations are committed, then kill -9.
-            var committed = 0
-            for _ in 0..<600 where committed < 3 {
-                Thread.sleep(forTimeInterval: 0.05)
-                if FileManager.default.fileExists(atPath: store + "/framechain.sqlite") {
-                    committed = (try? Store(directory: store).read { db in
-                        try db.row("SELECT count(*) FROM generations")?.int(0) ?? 0
-                    }) ?? 0
-                }
-            }
-            #expect(committed >= 3)
+            #expect(waitForGenerations(in: store, atLeast: 3))
             kill(child.process.processIdentifier, SIGKILL)
             let killed = try child.finish()
             #expect(killed.signaled)
@@ -130,15 +136,7 @@ private func links(_ document: [String: Any]) -> [[String: Any]] {
             let store = dir + "/store"
             let plan = try writeSlowPlan(in: dir, scenes: 4, latency: 400)
             let child = try launchFramechain(["run", plan, "--store", store, "--jobs", "1"], scratch: dir)
-            var committed = 0
-            for _ in 0..<600 where committed < 1 {
-                Thread.sleep(forTimeInterval: 0.05)
-                if FileManager.default.fileExists(atPath: store + "/framechain.sqlite") {
-                    committed = (try? Store(directory: store).read { db in
-                        try db.row("SELECT count(*) FROM generations")?.int(0) ?? 0
-                    }) ?? 0
-                }
-            }
+            #expect(waitForGenerations(in: store, atLeast: 1))
             kill(child.process.processIdentifier, SIGINT)
             let result = try child.finish()
             #expect(result.status == 130, "\(result.error)")

@@ -27,14 +27,7 @@ package final class Database {
     ///   - create: Whether a missing file is created.
     /// - Throws: ``SQLiteError`` if the file cannot be opened or is not a database, or WAL cannot be enabled.
     package init(path: String, busyTimeoutMilliseconds: Int32 = 60_000, create: Bool = true) throws(SQLiteError) {
-        var connection: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
-        let code = sqlite3_open_v2(path, &connection, flags, nil)
-        guard code == SQLITE_OK, let connection else {
-            let message = connection.map { String(cString: sqlite3_errmsg($0)) }
-            sqlite3_close_v2(connection)
-            throw SQLiteError(code: ResultCode(rawValue: code), message: message ?? "cannot open \(path)")
-        }
+        let connection = try Self.open(path, flags: SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
         self.handle = connection
         self.path = path
         sqlite3_extended_result_codes(connection, 1)
@@ -46,16 +39,24 @@ package final class Database {
 
     /// Opens an existing database read-only (for inspecting a bundle without touching it).
     package init(readOnlyAt path: String) throws(SQLiteError) {
+        let connection = try Self.open(path, flags: SQLITE_OPEN_READONLY)
+        self.handle = connection
+        self.path = path
+        sqlite3_extended_result_codes(connection, 1)
+    }
+
+    /// Opens a connection without a mutex (the `Store` serializes access).
+    ///
+    /// The corresponding C function is `sqlite3_open_v2`.
+    private static func open(_ path: String, flags: Int32) throws(SQLiteError) -> OpaquePointer {
         var connection: OpaquePointer?
-        let code = sqlite3_open_v2(path, &connection, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil)
+        let code = sqlite3_open_v2(path, &connection, flags | SQLITE_OPEN_NOMUTEX, nil)
         guard code == SQLITE_OK, let connection else {
             let message = connection.map { String(cString: sqlite3_errmsg($0)) }
             sqlite3_close_v2(connection)
             throw SQLiteError(code: ResultCode(rawValue: code), message: message ?? "cannot open \(path)")
         }
-        self.handle = connection
-        self.path = path
-        sqlite3_extended_result_codes(connection, 1)
+        return connection
     }
 
     deinit {
