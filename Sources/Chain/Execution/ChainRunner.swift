@@ -85,7 +85,8 @@ public struct ChainRunner: Sendable {
         let previousInitial = try store.latestRun(planName: prepared.plan.name)?.initialReference
         var outputs: [NodeID: Digest] = [:]
         var links: [LinkStatus] = []
-        var versions: Set<String> = []
+        // Per resolved model version: when it first made a cached link, and which links it made.
+        var versions: [String: (since: String, nodes: [NodeID])] = [:]
         var regenerating: [NodeID: LinkStatus] = [:]
         for node in prepared.graph.nodes {
             let upstream = prepared.graph.upstream(of: node)
@@ -109,7 +110,12 @@ public struct ChainRunner: Sendable {
             let key = request.key
             if let generation = try cachedGeneration(for: key) {
                 outputs[node] = generation.output
-                if let version = generation.modelVersion { versions.insert(version) }
+                if let version = generation.modelVersion {
+                    var entry = versions[version] ?? (generation.createdAt, [])
+                    entry.since = min(entry.since, generation.createdAt)
+                    entry.nodes.append(node)
+                    versions[version] = entry
+                }
                 links.append(
                     LinkStatus(
                         node: node, state: .cached, key: key, reason: nil, prompt: prepared.prompts[node]!,
@@ -129,10 +135,21 @@ public struct ChainRunner: Sendable {
         }
         var warnings: [String] = []
         if versions.count > 1 {
+            // Oldest version first, each with the links it made, so the user sees which links to redo.
+            let described = versions.sorted { ($0.value.since, $0.key) < ($1.value.since, $1.key) }.map {
+                version, entry in
+                "\(version) for \(entry.nodes.count) link\(entry.nodes.count == 1 ? "" : "s") (\(Self.list(entry.nodes)))"
+            }
             warnings.append(
-                "the stored generations of \"\(prepared.plan.name)\" came from \(versions.count) different model versions: "
-                    + versions.sorted().joined(separator: ", "))
+                "the cached generations of \"\(prepared.plan.name)\" came from \(versions.count) different model versions: "
+                    + described.joined(separator: ", "))
         }
         return StatusReport(planName: prepared.plan.name, links: links, warnings: warnings)
+    }
+
+    /// The first few nodes, in plan order, and how many more there are.
+    static func list(_ nodes: [NodeID], limit: Int = 8) -> String {
+        let shown = nodes.prefix(limit).map(\.description).joined(separator: ", ")
+        return nodes.count > limit ? shown + " and \(nodes.count - limit) more" : shown
     }
 }

@@ -22,6 +22,19 @@ picked by --scenario or by POST /_control {"scenario": NAME}:
   output_not_image  the output URL serves bytes that are not an image
   hang            create answers `starting` and polls stay `processing` forever
   openai_url      OpenAI answers with data[0].url instead of b64_json
+
+POST /_control also takes, independently of the scenario:
+
+  {"fail_prompt": TEXT}   every Replicate create whose input prompt contains TEXT answers 500
+                          (null turns it off)
+  {"echo_token": true}    that 500's detail then quotes the request's Authorization header, as a
+                          careless provider might (to test that framechain scrubs it)
+  {"version": TEXT}       the `version` that predictions of official models (owner/name) report
+                          from now on (default "v-fake-1")
+
+A Replicate output image is a small PNG whose colour is derived from the prediction's input and
+version, so different requests give different bytes and the same request the same bytes, across
+server restarts.
 """
 
 import argparse
@@ -58,6 +71,10 @@ class State:
         self.counters = {}
         self.files = {}
         self.predictions = {}
+        self.outputs = {}
+        self.fail_prompt = None
+        self.echo_token = False
+        self.version = "v-fake-1"
         self.next_id = 1
 
     def count(self, key):
@@ -172,7 +189,10 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(404, raw=b"Not Found", content_type="text/plain")
             if scenario == "output_not_image":
                 return self.send(200, raw=b"<html>this is not an image</html>", content_type="text/html")
-            return self.send(200, raw=OUTPUT_PNG, content_type="image/png")
+            output_id = path[len("/outputs/"):].rsplit(".", 1)[0]
+            with self.state.lock:
+                image = self.state.outputs.get(output_id, OUTPUT_PNG)
+            return self.send(200, raw=image, content_type="image/png")
         if path.startswith("/v1/predictions/"):
             return self.get_prediction(path[len("/v1/predictions/"):])
         if path.startswith("/v1/files/"):
@@ -189,7 +209,15 @@ class Handler(BaseHTTPRequestHandler):
             control = json.loads(body.decode() or "{}")
             with self.state.lock:
                 self.state.scenario = control.get("scenario", self.state.scenario)
-            return self.send(200, {"scenario": self.state.scenario})
+                if "fail_prompt" in control:
+                    self.state.fail_prompt = control["fail_prompt"]
+                if "echo_token" in control:
+                    self.state.echo_token = bool(control["echo_token"])
+                if "version" in control:
+                    self.state.version = control["version"]
+                reply = {"scenario": self.state.scenario, "fail_prompt": self.state.fail_prompt,
+                         "version": self.state.version}
+            return self.send(200, reply)
         if path == "/v1/files":
             return self.create_file(body)
         if path.startswith("/v1/models/") and path.endswith("/predictions"):
@@ -234,8 +262,17 @@ class Handler(BaseHTTPRequestHandler):
         request = entry.get("json") or {}
         if "input" not in request:
             return self.problem(422, "Unprocessable Entity", "input is required")
+        fail_prompt = self.state.fail_prompt
+        if fail_prompt and fail_prompt in str((request["input"] or {}).get("prompt", "")):
+            detail = "the model is overloaded"
+            if self.state.echo_token:
+                detail += " (request authorized with %s)" % self.headers.get("Authorization", "nothing")
+            return self.problem(500, "Internal Server Error", detail)
         prediction_id = self.state.new_id("pred")
-        version = request.get("version", "hidden") if model_path is None else "v-fake-1"
+        version = request.get("version", "hidden") if model_path is None else self.state.version
+        seed = hashlib.sha256(json.dumps([request["input"], version], sort_keys=True).encode()).digest()
+        with self.state.lock:
+            self.state.outputs[prediction_id] = make_png(width=4, height=4, rgb=tuple(seed[:3]))
         prediction = {
             "id": prediction_id, "model": model_path or "pinned", "version": version,
             "input": request["input"], "logs": "", "output": None, "error": None, "status": "starting",
