@@ -12,8 +12,10 @@ enum TestSupport {
     /// The project's own fixtures.
     static let fixtures = repositoryRoot.appendingPathComponent("fixtures")
 
-    /// Real photographs shared between worktrees, when that folder exists (tests using it are skipped otherwise).
-    static let sharedImages = URL(fileURLWithPath: "/work/shared/fixtures/images")
+    /// Real photographs in `../shared/fixtures/images` beside the repository, when that folder exists (tests using
+    /// it are skipped otherwise).
+    static let sharedImages = repositoryRoot.deletingLastPathComponent()
+        .appendingPathComponent("shared/fixtures/images")
 
     /// The path of `python3` on `PATH`, if any.
     static let python3: String? = {

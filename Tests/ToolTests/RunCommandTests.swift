@@ -64,6 +64,7 @@ private func links(_ document: [String: Any]) -> [[String: Any]] {
                 ["run", fixturesDirectory() + "/plans/perfume-ad.json", "--store", store, "--out", out, "--json"],
                 scratch: dir)
             #expect(result.status == 0, "\(result.error)")
+            #expect(result.error.isEmpty, "no progress line when standard error is not a terminal")
             let document = try json(result.output)
             #expect(document["status"] as? String == "succeeded")
             #expect(links(document).count == 12)
@@ -82,6 +83,27 @@ private func links(_ document: [String: Any]) -> [[String: Any]] {
             let again = try runFramechain(
                 ["run", fixturesDirectory() + "/plans/perfume-ad.json", "--store", store, "--json"], scratch: dir)
             #expect(links(try json(again.output)).allSatisfy { $0["outcome"] as? String == "hit" })
+        }
+    }
+
+    @Test func aTerminalShowsAProgressLine() throws {
+        let script = "/usr/bin/script"
+        try #require(FileManager.default.isExecutableFile(atPath: script), "util-linux's script(1) gives the run a pty")
+        try withTemporaryDirectory { dir in
+            let plan = try writeSlowPlan(in: dir, scenes: 2, latency: 0)
+            let command = "'\(try framechainBinary())' run '\(plan)' --store '\(dir)/store'"
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: script)
+            process.arguments = ["-qec", command, "/dev/null"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(output)")
+            #expect(output.contains("[6/6] hits 0 · generating 0 · generated 6 · failed 0"), "\(output)")
+            #expect(output.contains("succeeded: 6 links"))
         }
     }
 

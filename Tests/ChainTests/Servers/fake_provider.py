@@ -4,7 +4,7 @@
 Usage: fake_provider.py --port 0 [--scenario NAME]
 
 Prints the chosen port on its first stdout line, then serves on 127.0.0.1 until killed.
-It implements the parts of the contracts in /work/shared/API-CONTRACTS.md §1-3 that the
+It implements the parts of the contracts in ../shared/API-CONTRACTS.md (beside the repository) §1-3 that the
 backends use, and records every request (GET /_log returns them as JSON). The behaviour is
 picked by --scenario or by POST /_control {"scenario": NAME}:
 
