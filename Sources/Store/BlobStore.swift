@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A blob written to the staging area, fsynced, and ready to be renamed into place.
@@ -99,7 +99,9 @@ struct BlobStore: Sendable {
     func stage(bytes: [UInt8]) throws(StoreError) -> StagedBlob {
         let (output, temporaryPath) = try makeStagingFile()
         do throws(Errno) {
-            try bytes.withUnsafeBytes { (raw) -> Result<Void, Errno> in Result { () throws(Errno) in try output.write(all: raw) } }.get()
+            try bytes.withUnsafeBytes { (raw) -> Result<Void, Errno> in
+                Result { () throws(Errno) in try output.write(all: raw) }
+            }.get()
             try output.sync()
             try output.close()
         } catch {
@@ -167,7 +169,8 @@ struct BlobStore: Sendable {
         let size: Int
         do { size = Int(try handle.status().st_size) } catch { throw .io("cannot stat", file, error) }
         var bytes = [UInt8](repeating: 0, count: size)
-        let read = bytes.withUnsafeMutableBytes { raw in Result { () throws(Errno) in try handle.readFully(into: raw) } }
+        let read = bytes.withUnsafeMutableBytes { raw in Result { () throws(Errno) in try handle.readFully(into: raw) }
+        }
         let count: Int
         do { count = try read.get() } catch { throw .io("read", file, error) }
         bytes.removeLast(size - count)

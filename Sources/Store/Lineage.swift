@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A row of `generations` with its input edges: one generation per key.
@@ -123,7 +123,8 @@ public struct RunRecord: Sendable, Hashable {
         return kill(pid_t(processID), 0) == 0 || errno == EPERM ? .running : .interrupted
     }
 
-    static let columns = "id, plan_name, plan, plan_path, initial_reference, takes, started_at, finished_at, status, mode, pid"
+    static let columns =
+        "id, plan_name, plan, plan_path, initial_reference, takes, started_at, finished_at, status, mode, pid"
 
     init(row: Row) {
         self.init(
@@ -270,7 +271,8 @@ extension Store {
         guard db.changes > 0 else { return }
         for (position, input) in generation.inputs.enumerated() {
             try db.execute(
-                "INSERT INTO generation_inputs (key, position, digest) VALUES (?, ?, ?)", generation.key, position, input)
+                "INSERT INTO generation_inputs (key, position, digest) VALUES (?, ?, ?)", generation.key, position,
+                input)
         }
     }
 
@@ -323,7 +325,8 @@ extension Store {
 
     /// The run with exactly this id.
     public func run(id: String) throws(StoreError) -> RunRecord? {
-        try read { db in try db.row("SELECT \(RunRecord.columns) FROM runs WHERE id = ?", id).map(RunRecord.init(row:)) }
+        try read { db in try db.row("SELECT \(RunRecord.columns) FROM runs WHERE id = ?", id).map(RunRecord.init(row:))
+        }
     }
 
     /// Every run, oldest first, optionally only those of one plan name.
@@ -334,7 +337,8 @@ extension Store {
                     "SELECT \(RunRecord.columns) FROM runs WHERE plan_name = ? ORDER BY started_at, rowid", planName
                 ).map(RunRecord.init(row:))
             }
-            return try db.rows("SELECT \(RunRecord.columns) FROM runs ORDER BY started_at, rowid").map(RunRecord.init(row:))
+            return try db.rows("SELECT \(RunRecord.columns) FROM runs ORDER BY started_at, rowid").map(
+                RunRecord.init(row:))
         }
     }
 
@@ -371,7 +375,9 @@ extension Store {
             throw StoreError(
                 code: .notFound,
                 message: reference == "latest" ? "the store has no runs yet" : "no run matches \"\(reference)\"")
-        default: throw StoreError(code: .notFound, message: "\"\(reference)\" matches more than one run; give more of the id")
+        default:
+            throw StoreError(
+                code: .notFound, message: "\"\(reference)\" matches more than one run; give more of the id")
         }
     }
 
@@ -413,7 +419,8 @@ extension Store {
         try read { db in
             var result: [Digest: Digest] = [:]
             for key in keys {
-                if let row = try db.row("SELECT output FROM generations WHERE key = ?", key), let output = row.digest(0) {
+                if let row = try db.row("SELECT output FROM generations WHERE key = ?", key), let output = row.digest(0)
+                {
                     result[key] = output
                 }
             }

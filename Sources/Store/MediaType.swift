@@ -28,7 +28,9 @@ public enum MediaType: String, Sendable, Hashable, CaseIterable {
         if head.count >= 3, head[0..<3].elementsEqual([0xFF, 0xD8, 0xFF]) {
             return .jpeg
         }
-        if head.count >= 12, head[0..<4].elementsEqual(Array("RIFF".utf8)), head[8..<12].elementsEqual(Array("WEBP".utf8)) {
+        if head.count >= 12, head[0..<4].elementsEqual(Array("RIFF".utf8)),
+            head[8..<12].elementsEqual(Array("WEBP".utf8))
+        {
             return .webp
         }
         return nil

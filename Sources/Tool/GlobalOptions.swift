@@ -60,7 +60,8 @@ struct GlobalOptions: ParsableArguments {
         if storeExists { return try await body(try openStore()) }
         var template = Array("/tmp/framechain-empty-XXXXXX".utf8CString)
         guard let created = mkdtemp(&template) else {
-            throw StoreError(code: .io, message: "cannot create a temporary directory: \(String(cString: strerror(errno)))")
+            throw StoreError(
+                code: .io, message: "cannot create a temporary directory: \(String(cString: strerror(errno)))")
         }
         let directory = String(cString: created)
         defer { removeTree(directory) }

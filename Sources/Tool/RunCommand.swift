@@ -4,9 +4,9 @@ import Dispatch
 import Store
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `framechain run PLAN`: generate what is missing, reuse the rest, record the run.
@@ -46,11 +46,14 @@ struct RunCommand: AsyncParsableCommand {
                 // Without a store every link is a miss: report them without creating a store.
                 try await global.withStoreForReading { store in
                     _ = try await ChainRunner(store: store, generator: RefusingGenerator())
-                        .run(loaded, configuration: RunConfiguration(takes: try planOptions.parsedTakes(), offline: true))
+                        .run(
+                            loaded, configuration: RunConfiguration(takes: try planOptions.parsedTakes(), offline: true)
+                        )
                 }
             }
             let store = try global.openStore()
-            let generator: any Generator = offline ? RefusingGenerator() : try Generators.make(for: loaded.plan.generator)
+            let generator: any Generator =
+                offline ? RefusingGenerator() : try Generators.make(for: loaded.plan.generator)
             let runner = ChainRunner(store: store, generator: generator)
             let configuration = RunConfiguration(
                 jobs: jobs, takes: try planOptions.parsedTakes(), outputDirectory: out, offline: offline)

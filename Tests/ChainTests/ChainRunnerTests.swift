@@ -233,12 +233,16 @@ func writeChainPlan(
             let store = try Store(directory: dir + "/store")
             let plan = try writeChainPlan(in: dir, scenes: 2)
             _ = try await run(plan, store: store, generator: RecordingGenerator())
-            let before = try store.read { db in try db.rows("SELECT count(*) FROM runs UNION ALL SELECT count(*) FROM blobs") }
+            let before = try store.read { db in
+                try db.rows("SELECT count(*) FROM runs UNION ALL SELECT count(*) FROM blobs")
+            }
             let edited = try writeChainPlan(in: dir, scenes: 2) { $0[0]["end"] = "changed" }
             let report = try ChainRunner(store: store, generator: RecordingGenerator())
                 .status(of: try PlanLoader.load(contentsOf: edited))
             #expect(report.links.first { $0.node.description == "end/1" }?.reason == "prompt changed")
-            let after = try store.read { db in try db.rows("SELECT count(*) FROM runs UNION ALL SELECT count(*) FROM blobs") }
+            let after = try store.read { db in
+                try db.rows("SELECT count(*) FROM runs UNION ALL SELECT count(*) FROM blobs")
+            }
             #expect(before == after)
         }
     }

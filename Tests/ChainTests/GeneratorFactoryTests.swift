@@ -23,10 +23,13 @@ import Testing
 
     @Test func makesTheProceduralBackendAndChecksItsModelAndOptions() {
         #expect(
-            (try? make("procedural", model: "procedural-v1", options: ["latency_ms": .number(5), "retries": .number(1)]))
+            (try? make(
+                "procedural", model: "procedural-v1", options: ["latency_ms": .number(5), "retries": .number(1)]))
                 is ProceduralGenerator)
         let model = #expect(throws: GeneratorError.self) { try make("procedural", model: "procedural-v2") }
-        #expect(model?.message == "the procedural backend has one model, \"procedural-v1\" (the plan names \"procedural-v2\")")
+        #expect(
+            model?.message
+                == "the procedural backend has one model, \"procedural-v1\" (the plan names \"procedural-v2\")")
         let option = #expect(throws: GeneratorError.self) {
             try make("procedural", model: "procedural-v1", options: ["latency": .number(5)])
         }

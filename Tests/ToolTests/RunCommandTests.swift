@@ -119,7 +119,8 @@ private func links(_ document: [String: Any]) -> [[String: Any]] {
             #expect(killed.signaled)
 
             let status = try json(try runFramechain(["status", plan, "--store", store, "--json"], scratch: dir).output)
-            let cached = Set(links(status).filter { $0["state"] as? String == "cached" }.compactMap { $0["node"] as? String })
+            let cached = Set(
+                links(status).filter { $0["state"] as? String == "cached" }.compactMap { $0["node"] as? String })
             #expect(cached.count >= 3)
             #expect(cached.count < 12)
 
@@ -164,7 +165,9 @@ private func links(_ document: [String: Any]) -> [[String: Any]] {
             #expect(result.status == 130, "\(result.error)")
             let runs = try Store(directory: store).runs()
             #expect(runs.map(\.status) == [.interrupted])
-            #expect(try Store(directory: store).generation(for: #require(try Store(directory: store).links(ofRun: runs[0].id).first?.key)) != nil)
+            #expect(
+                try Store(directory: store).generation(
+                    for: #require(try Store(directory: store).links(ofRun: runs[0].id).first?.key)) != nil)
         }
     }
 

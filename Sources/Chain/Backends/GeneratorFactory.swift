@@ -17,7 +17,8 @@ public enum GeneratorFactory {
         case ProceduralGenerator.backend:
             guard spec.model == ProceduralGenerator.model else {
                 throw GeneratorError(
-                    "the procedural backend has one model, \"\(ProceduralGenerator.model)\" (the plan names \"\(spec.model)\")")
+                    "the procedural backend has one model, \"\(ProceduralGenerator.model)\" (the plan names \"\(spec.model)\")"
+                )
             }
             try GeneratorOptions(spec.options).checkKnown(
                 ["latency_ms", "fail_rate", "seed", "retries", "retry_base_ms", "retry_max_ms"], backend: "procedural")

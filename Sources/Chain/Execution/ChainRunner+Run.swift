@@ -1,9 +1,9 @@
 import Store
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension ChainRunner {
@@ -143,7 +143,8 @@ private struct Execution {
                         if let cached {
                             let link = RunLink(
                                 node: node, key: request.key, output: cached.output, outcome: .hit, reason: nil,
-                                error: nil, prompt: request.prompt, mediaType: try store.blob(for: cached.output)?.mediaType)
+                                error: nil, prompt: request.prompt,
+                                mediaType: try store.blob(for: cached.output)?.mediaType)
                             links[node] = link
                             hits.append(record(link))
                             counts.hits += 1
@@ -289,10 +290,12 @@ private struct Execution {
             let job = GenerationJob(request: request, inputs: inputs, options: options, node: pending.node.description)
             let output = try await generator.generate(job)
             guard let mediaType = MediaType.sniff(output.bytes) else {
-                return failure("the generator returned \(output.bytes.count) bytes that are not a PNG, JPEG or WebP image")
+                return failure(
+                    "the generator returned \(output.bytes.count) bytes that are not a PNG, JPEG or WebP image")
             }
             let elapsed = clock.now - started
-            let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            let milliseconds = Int(
+                elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
             let digest = SHA256.hash(data: output.bytes)
             let generation = GenerationRecord(
                 key: key, request: request.canonicalText, output: digest, backend: request.backend,

@@ -1,9 +1,9 @@
 import Store
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Runs plans against a store: predicts (`status`), generates what is missing and reuses the rest (`run`).
@@ -98,7 +98,8 @@ public struct ChainRunner: Sendable {
                     regenerating[node] = cause
                     links.append(
                         LinkStatus(
-                            node: node, state: .pending, key: nil, reason: "waits on \(cause.node) (\(cause.reason ?? ""))",
+                            node: node, state: .pending, key: nil,
+                            reason: "waits on \(cause.node) (\(cause.reason ?? ""))",
                             prompt: prepared.prompts[node]!, output: nil, modelVersion: nil))
                     continue
                 }

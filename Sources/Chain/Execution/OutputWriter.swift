@@ -1,9 +1,9 @@
 import Store
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Writes a run's images (`ref_01.png`, …) and `manifest.json` into an output directory, each verified

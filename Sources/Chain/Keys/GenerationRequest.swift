@@ -20,7 +20,9 @@ public struct GenerationRequest: Sendable, Hashable {
     public var take: Int
 
     /// Creates a request.
-    public init(backend: String, model: String, params: [String: JSONValue], prompt: String, inputs: [Digest], take: Int) {
+    public init(
+        backend: String, model: String, params: [String: JSONValue], prompt: String, inputs: [Digest], take: Int
+    ) {
         self.backend = backend
         self.model = model
         self.params = params

@@ -38,7 +38,9 @@ package struct Migrator: Sendable {
         if !unknown.isEmpty {
             throw StoreError(
                 code: .unsupportedFormat,
-                message: "the store was written by a newer framechain (unknown migrations: \(unknown.joined(separator: ", ")))")
+                message:
+                    "the store was written by a newer framechain (unknown migrations: \(unknown.joined(separator: ", ")))"
+            )
         }
     }
 }

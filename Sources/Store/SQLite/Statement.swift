@@ -1,7 +1,8 @@
 import CSQLite
 
-/// The `SQLITE_TRANSIENT` destructor, which the C macro does not import (as in GRDB).
-private let SQLITE_TRANSIENT = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+/// SQLite's `SQLITE_TRANSIENT` destructor (SQLite copies the bound value), which Swift does not import from
+/// the C macro; built as GRDB does.
+private let sqliteTransient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
 /// A prepared statement, owned by one ``Database`` and finalized in `deinit`.
 ///
@@ -46,10 +47,10 @@ package final class Statement {
             case .null: code = sqlite3_bind_null(handle, index)
             case .integer(let value): code = sqlite3_bind_int64(handle, index, value)
             case .real(let value): code = sqlite3_bind_double(handle, index, value)
-            case .text(let value): code = sqlite3_bind_text(handle, index, value, -1, SQLITE_TRANSIENT)
+            case .text(let value): code = sqlite3_bind_text(handle, index, value, -1, sqliteTransient)
             case .blob(let value):
                 code = value.withUnsafeBytes {
-                    sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT)
+                    sqlite3_bind_blob(handle, index, $0.baseAddress, Int32($0.count), sqliteTransient)
                 }
             }
             guard code == SQLITE_OK else { throw database.error(code: code, sql: sql) }
