@@ -11,8 +11,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
-        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.20.0"),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.65.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
@@ -31,9 +29,6 @@ let package = Package(
             name: "Chain",
             dependencies: [
                 "Store", "CZlib",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
             ]),
@@ -44,13 +39,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(
-            name: "ChainTests",
-            dependencies: [
-                "Chain", "Store",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ],
-            exclude: ["Servers"]),
+        .testTarget(name: "ChainTests", dependencies: ["Chain", "Store"], exclude: ["Servers"]),
         .testTarget(name: "ToolTests", dependencies: ["Tool", "Store", "Chain"]),
     ],
     swiftLanguageModes: [.v6]

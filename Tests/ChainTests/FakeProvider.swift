@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Store
 import Testing
@@ -15,10 +14,8 @@ struct FakeProvider: Sendable {
 
     /// Every request the server has seen, oldest first.
     func requests() async throws -> [ProviderJSON] {
-        let response = try await HTTPClient.shared.execute(
-            HTTPClientRequest(url: baseURL + "/_log"), timeout: .seconds(10))
-        let body = try await response.body.collect(upTo: 256 << 20)
-        let log = try #require(ProviderJSON(parsing: Array(body.readableBytesView)))
+        let reply = try await ProviderHTTP().send(.GET, baseURL + "/_log", timeout: .seconds(10))
+        let log = try #require(ProviderJSON(parsing: reply.body))
         return try #require(log.array)
     }
 

@@ -1,19 +1,26 @@
-import AsyncHTTPClient
 import Foundation
-import NIOCore
-import NIOHTTP1
+import Synchronization
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The HTTP methods the backends use.
+enum HTTPMethod: String, Sendable {
+    case GET, POST
+}
 
 /// A response received in full.
 struct HTTPReply: Sendable {
     /// The status code.
     let status: Int
-    /// The response headers.
-    let headers: HTTPHeaders
+    /// The response headers, names lowercased.
+    let headers: [String: String]
     /// The body, at most ``ProviderHTTP/maxResponseBytes`` long.
     let body: [UInt8]
 
-    /// The first value of header `name` (case-insensitive).
-    func header(_ name: String) -> String? { headers.first(name: name) }
+    /// The value of header `name` (case-insensitive).
+    func header(_ name: String) -> String? { headers[name.lowercased()] }
 
     /// Whether the status is 2xx.
     var isSuccess: Bool { (200..<300).contains(status) }
@@ -31,21 +38,32 @@ enum HTTPFailure: Error, Sendable {
     case tooLarge
 }
 
-/// The HTTP calls of one provider, through the process-wide shared `HTTPClient`.
+/// The HTTP calls of one provider, through one process-wide `URLSession`.
 ///
 /// Each call is bounded by a timeout covering the whole exchange (head and body), honours task
-/// cancellation (AsyncHTTPClient cancels the request), and reads at most 64 MB. Headers are never
-/// logged or put into errors: they carry the credentials.
+/// cancellation (the data task is cancelled), and reads at most 64 MB: the body is streamed through a
+/// delegate that cancels the transfer once it passes the limit. Headers are never logged or put into
+/// errors: they carry the credentials.
+///
+/// Foundation's `URLSession` rather than AsyncHTTPClient: the backends need plain request/response
+/// exchanges with a deadline and cancellation, which `URLSession` provides on Linux and macOS without
+/// adding SwiftNIO, BoringSSL and their dependencies to every build (most of a clean build's time, and
+/// the source of a dependency's packaging warning).
 struct ProviderHTTP: Sendable {
     /// The largest response body accepted.
     static let maxResponseBytes = 64 << 20
 
-    /// The client; `HTTPClient.shared` unless a test injects one.
-    let client: HTTPClient
+    /// The session shared by every call; its delegate routes each transfer's events to its caller.
+    private static let transfers = TransferDelegate()
+    private static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpShouldSetCookies = false
+        configuration.urlCache = nil
+        configuration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
+        return URLSession(configuration: configuration, delegate: transfers, delegateQueue: nil)
+    }()
 
-    init(client: HTTPClient = .shared) {
-        self.client = client
-    }
+    init() {}
 
     /// Sends one request and reads the whole response.
     ///
@@ -61,40 +79,34 @@ struct ProviderHTTP: Sendable {
         _ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
         timeout: Duration
     ) async throws -> HTTPReply {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers.add(name: "User-Agent", value: "framechain/\(FrameChainVersion.current)")
+        guard let target = URL(string: url), target.scheme == "http" || target.scheme == "https" else {
+            throw HTTPFailure.notSent("not an http(s) URL")
+        }
+        let (seconds, attoseconds) = timeout.components
+        var request = URLRequest(url: target)
+        request.httpMethod = method.rawValue
+        request.timeoutInterval = max(1, Double(seconds) + Double(attoseconds) / 1e18)
+        request.setValue("framechain/\(FrameChainVersion.current)", forHTTPHeaderField: "User-Agent")
         for (name, value) in headers {
-            request.headers.add(name: name, value: value)
+            request.addValue(value, forHTTPHeaderField: name)
         }
         if let body {
-            request.body = .bytes(body)
+            request.httpBody = Data(body)
         }
-        let client = self.client
         let prepared = request
-        let (seconds, attoseconds) = timeout.components
-        let deadline = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         return try await withThrowingTaskGroup(of: HTTPReply.self) { group in
             group.addTask {
                 do {
-                    // AsyncHTTPClient's deadline covers connecting and the response head (a refused
-                    // connection is retried until it passes); the sleeper below covers the body too.
-                    let response = try await client.execute(prepared, timeout: deadline)
-                    let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
-                    return HTTPReply(
-                        status: Int(response.status.code), headers: response.headers,
-                        body: Array(buffer.readableBytesView))
-                } catch is NIOTooManyBytesError {
-                    throw HTTPFailure.tooLarge
+                    return try await Self.transfers.perform(prepared, in: Self.session)
+                } catch let failure as HTTPFailure {
+                    throw failure
                 } catch {
                     if Task.isCancelled { throw CancellationError() }
                     throw Self.classify(error)
                 }
             }
             group.addTask {
-                // A little later than AsyncHTTPClient's deadline, so that one reports the cause
-                // (refused connection or no reply) when the head never came.
-                try await Task.sleep(for: timeout + .seconds(1))
+                try await Task.sleep(for: timeout)
                 throw HTTPFailure.timedOut
             }
             defer { group.cancelAll() }
@@ -104,25 +116,101 @@ struct ProviderHTTP: Sendable {
 
     /// Tells a failure to connect (nothing sent) from a broken exchange.
     private static func classify(_ error: any Error) -> HTTPFailure {
-        if let error = error as? HTTPClientError {
-            if error == .connectTimeout || error == .getConnectionFromPoolTimeout || error == .tlsHandshakeTimeout {
-                return .notSent("\(error)")
+        guard let error = error as? URLError else { return .broken("\(error)") }
+        switch error.code {
+        case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet,
+            .secureConnectionFailed, .unsupportedURL, .badURL:
+            return .notSent(error.localizedDescription)
+        case .timedOut:
+            return .timedOut
+        default:
+            return .broken(error.localizedDescription)
+        }
+    }
+}
+
+/// Collects each data task's response and body and hands them to the waiting caller.
+///
+/// One delegate serves the shared session; its state is behind a mutex because URLSession calls it on its
+/// own queue.
+private final class TransferDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    // Safety: `transfers` is a Mutex; the class has no other stored state.
+    private struct Transfer {
+        var continuation: CheckedContinuation<HTTPReply, any Error>
+        var response: HTTPURLResponse?
+        var body: [UInt8] = []
+        var tooLarge = false
+    }
+
+    private let transfers = Mutex<[Int: Transfer]>([:])
+
+    /// Runs `request` as a data task, cancelling it when the calling task is cancelled.
+    func perform(_ request: URLRequest, in session: URLSession) async throws -> HTTPReply {
+        let task = session.dataTask(with: request)
+        let identifier = task.taskIdentifier
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                transfers.withLock { $0[identifier] = Transfer(continuation: continuation) }
+                task.resume()
             }
-            if error == .deadlineExceeded {
-                return .timedOut
+        } onCancel: {
+            task.cancel()
+        }
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        transfers.withLock { $0[dataTask.taskIdentifier]?.response = response as? HTTPURLResponse }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        let overLimit = transfers.withLock { transfers -> Bool in
+            guard var transfer = transfers[dataTask.taskIdentifier] else { return false }
+            if transfer.body.count + data.count > ProviderHTTP.maxResponseBytes {
+                transfer.tooLarge = true
+                transfer.body = []
+            } else {
+                transfer.body.append(contentsOf: data)
             }
-            return .broken("\(error)")
+            transfers[dataTask.taskIdentifier] = transfer
+            return transfer.tooLarge
         }
-        // NIOPosix reports refused or unreachable connections as `NIOConnectionError` (or an
-        // `IOError` from `connect`); both mean the request never left.
-        let typeName = String(reflecting: type(of: error))
-        if typeName.hasSuffix("NIOConnectionError") || typeName.hasSuffix("SingleConnectionFailure") {
-            return .notSent("connection failed")
+        if overLimit { dataTask.cancel() }
+    }
+
+    /// Follows redirects, but never carries credentials to another origin.
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
+        var next = request
+        let from = task.originalRequest?.url
+        let to = request.url
+        if from?.scheme != to?.scheme || from?.host != to?.host || from?.port != to?.port {
+            next.setValue(nil, forHTTPHeaderField: "Authorization")
         }
-        if let error = error as? IOError, error.description.contains("connect") {
-            return .notSent(error.description)
+        completionHandler(next)
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        guard let transfer = transfers.withLock({ $0.removeValue(forKey: task.taskIdentifier) }) else { return }
+        if transfer.tooLarge {
+            transfer.continuation.resume(throwing: HTTPFailure.tooLarge)
+        } else if let error {
+            transfer.continuation.resume(throwing: error)
+        } else if let response = transfer.response {
+            var headers: [String: String] = [:]
+            for (name, value) in response.allHeaderFields {
+                if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+            }
+            transfer.continuation.resume(
+                returning: HTTPReply(status: response.statusCode, headers: headers, body: transfer.body))
+        } else {
+            transfer.continuation.resume(throwing: HTTPFailure.broken("no HTTP response"))
         }
-        return .broken("\(error)")
     }
 }
 
