@@ -117,18 +117,20 @@ struct BlobStore: Sendable {
 
     /// Renames staged blobs into place and fsyncs each touched directory once.
     ///
-    /// A digest whose file already exists with the right size is left as it is (putting an existing blob is a
-    /// no-op); one whose file has the wrong size is replaced, which repairs a damaged copy.
+    /// A file already in place with the right size is hashed: when it is intact, putting the blob again is a
+    /// no-op (the staging copy is dropped; the directory is still synced, since another process may have renamed
+    /// the file in without syncing yet); when it is damaged, the freshly staged copy, hashed as it was written,
+    /// replaces it.
     func publish(_ staged: [StagedBlob]) throws(StoreError) {
         var touched: Set<String> = []
         var createdPrefixes = false
         for blob in staged {
             let destination = path(for: blob.digest)
             let directory = String(destination.dropLast(65))
-            if let info = try? FileSystem.status(at: destination), Int(info.st_size) == blob.size {
+            if let info = try? FileSystem.status(at: destination), Int(info.st_size) == blob.size,
+                (try? FileHasher.hash(fileAt: destination, readFailure: .io))?.digest == blob.digest
+            {
                 try? FileSystem.removeFile(blob.temporaryPath)
-                // Another process may have renamed it in without having synced the directory yet; sync it
-                // here too, so that the row recorded after this returns never outlives the file.
                 touched.insert(directory)
                 continue
             }
@@ -144,6 +146,16 @@ struct BlobStore: Sendable {
         if createdPrefixes { touched.insert(blobsDirectory) }
         for directory in touched.sorted() {
             do { try FileSystem.syncDirectory(directory) } catch { throw .io("fsync", directory, error) }
+        }
+    }
+
+    /// Moves a blob file whose bytes do not match its name out of `blobs/` into `tmp/corrupt-<hex>-<random>`, so
+    /// that the store treats the blob as missing (and a rerun regenerates it) while the bytes stay inspectable;
+    /// `gc` removes quarantined files after its grace period.
+    func quarantine(_ digest: Digest) throws(StoreError) {
+        let target = "\(stagingDirectory)/corrupt-\(digest.hexString)-\(UInt32.random(in: 0...UInt32.max))"
+        do { try FileSystem.rename(path(for: digest), to: target) } catch Errno.notFound { return } catch {
+            throw .io("cannot move the corrupt blob aside", path(for: digest), error)
         }
     }
 

@@ -229,14 +229,21 @@ extension Store {
     ///
     /// The image file is written and fsynced before the transaction, so no row ever points at a missing or
     /// partial blob; when this returns, the link is durable and its dependents may start.
+    ///
+    /// A key is one generation. When the key is already recorded (another link of the run, or another process,
+    /// generated the same request meanwhile) and its output blob is intact, that output is kept and the link
+    /// records it: a nondeterministic model must not split one key into two outputs. When the recorded output's
+    /// blob is missing or corrupt, the generation is repaired to point at the new image.
     /// - Parameters:
     ///   - bytes: The image bytes.
     ///   - generation: The generation (its `output` must be the digest of `bytes`).
     ///   - link: The run's link to record with it.
     ///   - runID: The run.
+    /// - Returns: The output the key now has (the new image's digest, or the one already recorded).
+    @discardableResult
     public func commit(
         generatedBytes bytes: [UInt8], generation: GenerationRecord, link: RunLinkRecord, runID: String
-    ) throws(StoreError) {
+    ) throws(StoreError) -> Digest {
         let staged = try blobs.stage(bytes: bytes)
         guard staged.digest == generation.output else {
             blobs.discard([staged])
@@ -248,11 +255,43 @@ extension Store {
         }
         let blob = BlobRecord(
             digest: staged.digest, size: staged.size, mediaType: staged.mediaType, createdAt: generation.createdAt)
-        try write { db in
+        let blobs = self.blobs
+        return try write { db in
             try Self.insert(blob, into: db)
-            try Self.insert(generation, into: db)
-            try Self.insert(link, runID: runID, into: db)
+            try Self.requireFile(of: blob.digest, in: blobs)
+            var output = generation.output
+            if let recorded = try db.row("SELECT output FROM generations WHERE key = ?", generation.key)?.digest(0) {
+                if recorded != output {
+                    if (try? blobs.contents(of: recorded)) != nil {
+                        output = recorded
+                    } else {
+                        try db.execute(
+                            """
+                            UPDATE generations SET output = ?, model_version = ?, provider_id = ?, usage = ?,
+                                created_at = ?, duration_ms = ?
+                            WHERE key = ?
+                            """,
+                            arguments: [
+                                generation.output, generation.modelVersion, generation.providerID, generation.usage,
+                                generation.createdAt, generation.durationMilliseconds, generation.key,
+                            ])
+                    }
+                }
+            } else {
+                try Self.insert(generation, into: db)
+            }
+            try Self.insert(
+                RunLinkRecord(
+                    node: link.node, position: link.position, key: link.key, output: output, outcome: link.outcome,
+                    reason: link.reason, error: link.error),
+                runID: runID, into: db)
+            return output
         }
+    }
+
+    /// Moves a corrupt blob's file aside (into `tmp/`), so that it counts as missing and is regenerated.
+    public func quarantine(_ digest: Digest) throws(StoreError) {
+        try blobs.quarantine(digest)
     }
 
     /// Records a generation row and its input edges (a no-op if the key is already recorded).

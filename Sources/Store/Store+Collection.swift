@@ -69,8 +69,8 @@ extension Store {
     /// `runs.plan`, `runs.initial_reference` or `run_links.output`; correctly named blob files without a row; and
     /// staging files in `tmp/` whose writer process is gone. Only things older than the grace period go.
     ///
-    /// Rows are deleted in one transaction first, then files, so a crash in between leaves only unrecorded files
-    /// (which the next `gc` removes), never a row without its file.
+    /// Rows and files are removed inside one write transaction, so a concurrent writer can never record a blob
+    /// whose file gc is removing (see the comment in the body for a crash in the middle).
     /// - Parameter policy: Grace period, whether generations go too, dry run.
     /// - Returns: What went (or would go).
     public func collectGarbage(_ policy: CollectionPolicy) throws(StoreError) -> CollectionReport {
@@ -104,13 +104,17 @@ extension Store {
                 if let digest = row.digest(0) { blobs.append((digest, row.int(1) ?? 0)) }
             }
             for (digest, _) in blobs { try db.execute("DELETE FROM blobs WHERE digest = ?", digest) }
+            // Files go while the write lock is held, so that no writer can record one of them meanwhile: writers
+            // check their file inside their own write transaction, which waits for this one. If gc dies before the
+            // commit, the rows of these unreferenced blobs come back without their files; nothing references
+            // them, `contains` reports them absent (a later put stores them again) and the next gc drops the rows.
+            if !policy.dryRun {
+                for (digest, _) in blobs { try? FileSystem.removeFile(self.blobs.path(for: digest)) }
+            }
             return (generations, blobs)
         }
         report.generations = collected.0
         report.blobs = collected.1.map { (digest: $0.0, size: $0.1) }
-        if !policy.dryRun {
-            for (digest, _) in report.blobs { try? FileSystem.removeFile(blobs.path(for: digest)) }
-        }
         // Unrecorded blob files (a crash between rename and insert), once older than the grace period.
         var ignored: [IntegrityProblem] = []
         let files = listBlobFiles(problems: &ignored)
@@ -122,19 +126,35 @@ extension Store {
             guard let info = try? FileSystem.status(at: file.path, followLinks: false),
                 Self.modificationTime(info) <= Int(now) - policy.graceSeconds
             else { continue }
+            if !policy.dryRun {
+                // Under the write lock, and only if no writer has recorded it since it was listed.
+                let removedNow: Bool = try write { db in
+                    guard try db.row("SELECT 1 FROM blobs WHERE digest = ?", file.digest) == nil else { return false }
+                    try? FileSystem.removeFile(file.path)
+                    return true
+                }
+                if !removedNow { continue }
+            }
             report.unrecordedFiles.append((file.digest, Int(info.st_size)))
-            if !policy.dryRun { try? FileSystem.removeFile(file.path) }
         }
         // Stale staging files: old enough, and their writer (pid in the name) is gone.
         let staging = blobs.stagingDirectory
         for name in ((try? FileSystem.contentsOfDirectory(staging)) ?? []).sorted() {
             let parts = name.split(separator: "-")
-            guard parts.count == 3, parts[0] == "put", let pid = Int32(parts[1]), pid > 0 else { continue }
+            // `put-<pid>-<random>`: a staging file, removable once its writer is gone; `corrupt-<hex>-<random>`: a
+            // blob file moved aside because its bytes did not match its name.
+            let writerGone: Bool
+            if parts.count == 3, parts[0] == "put", let pid = Int32(parts[1]), pid > 0 {
+                writerGone = !Self.processIsAlive(pid)
+            } else if parts.count == 3, parts[0] == "corrupt" {
+                writerGone = true
+            } else {
+                continue
+            }
             let path = staging + "/" + name
-            guard let info = try? FileSystem.status(at: path, followLinks: false),
+            guard writerGone, let info = try? FileSystem.status(at: path, followLinks: false),
                 info.st_mode & S_IFMT == S_IFREG,
-                Self.modificationTime(info) <= Int(now) - policy.graceSeconds,
-                !Self.processIsAlive(pid)
+                Self.modificationTime(info) <= Int(now) - policy.graceSeconds
             else { continue }
             report.stagingFiles.append((name, Int(info.st_size)))
             if !policy.dryRun { try? FileSystem.removeFile(path) }

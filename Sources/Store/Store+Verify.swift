@@ -35,6 +35,9 @@ public struct IntegrityProblem: Sendable, Hashable, Comparable {
         public static let malformed = Kind(rawValue: "malformed")
         /// SQLite's `PRAGMA integrity_check` reported a problem.
         public static let database = Kind(rawValue: "database")
+        /// Rows that disagree with each other: a run's link whose output is not its key's generation's output, or
+        /// lineage edges (`generation_inputs`) that are not the `inputs` of the generation's request text.
+        public static let inconsistent = Kind(rawValue: "inconsistent")
     }
 
     /// What kind of damage.
@@ -106,8 +109,16 @@ extension Store {
             }
             if onDisk[file.digest] == nil { onDisk[file.digest] = -1 }
         }
+        // Every query sees one snapshot. Files are renamed into place before their rows are inserted, so a row
+        // whose file was published after the listing above is found by looking again, not reported missing.
+        let blobs = self.blobs
         let generationsChecked = try read { db in
-            try Self.checkRows(db, onDisk: onDisk, problems: &problems)
+            var count = 0
+            try db.inTransaction(.deferred) {
+                count = try Self.checkRows(db, onDisk: onDisk, blobs: blobs, problems: &problems)
+                return .commit
+            }
+            return count
         }
         return VerifyReport(
             blobsChecked: files.count, bytesChecked: bytes, generationsChecked: generationsChecked,
@@ -177,9 +188,9 @@ extension Store {
     }
 
     /// Checks rows against the files on disk and against each other; returns the number of generations checked.
-    private static func checkRows(_ db: Database, onDisk: [Digest: Int], problems: inout [IntegrityProblem]) throws
-        -> Int
-    {
+    private static func checkRows(
+        _ db: Database, onDisk: [Digest: Int], blobs: BlobStore, problems: inout [IntegrityProblem]
+    ) throws -> Int {
         var recorded: Set<Digest> = []
         try db.forEachRow("SELECT digest, size FROM blobs") { row in
             guard let digest = row.digest(0) else {
@@ -190,8 +201,17 @@ extension Store {
             }
             recorded.insert(digest)
             guard let size = onDisk[digest] else {
-                problems.append(
-                    IntegrityProblem(kind: .missing, subject: "\(digest)", detail: "recorded blob has no file"))
+                // Not there when the files were listed: published since (check it now), or really missing.
+                switch Result(catching: { () throws(StoreError) in try blobs.storedDigest(of: digest) }) {
+                case .success(let found?) where found.digest == digest: return
+                case .success(let found?):
+                    problems.append(
+                        IntegrityProblem(
+                            kind: .corrupt, subject: "\(digest)", detail: "its file hashes to \(found.digest)"))
+                default:
+                    problems.append(
+                        IntegrityProblem(kind: .missing, subject: "\(digest)", detail: "recorded blob has no file"))
+                }
                 return
             }
             if size >= 0, let recordedSize = row.int(1), recordedSize != size {
@@ -283,6 +303,32 @@ extension Store {
                 problems.append(
                     IntegrityProblem(
                         kind: .dangling, subject: "\(key)", detail: "generation_inputs rows of a missing generation"))
+            }
+        }
+        try db.forEachRow(
+            """
+            SELECT rl.run_id || ':' || rl.node, rl.output, g.output FROM run_links rl JOIN generations g ON g.key = rl.key
+            WHERE rl.outcome IN ('hit', 'generated') AND rl.output IS NOT g.output
+            """
+        ) { row in
+            problems.append(
+                IntegrityProblem(
+                    kind: .inconsistent, subject: row.string(0) ?? "?",
+                    detail: "the link records output \(row.string(1) ?? "NULL") but its key's generation has \(row.string(2) ?? "NULL")"))
+        }
+        // The lineage edges must be the request's inputs: the canonical text holds them as `"inputs":[…]`.
+        var edges: [Digest: [String]] = [:]
+        try db.forEachRow("SELECT key, digest FROM generation_inputs ORDER BY key, position") { row in
+            if let key = row.digest(0) { edges[key, default: []].append("\"" + (row.string(1) ?? "") + "\"") }
+        }
+        try db.forEachRow("SELECT key, request FROM generations") { row in
+            guard let key = row.digest(0), let request = row.string(1) else { return }
+            let expected = "\"inputs\":[" + (edges[key] ?? []).joined(separator: ",") + "]"
+            if !request.contains(expected) {
+                problems.append(
+                    IntegrityProblem(
+                        kind: .inconsistent, subject: "\(key)",
+                        detail: "its generation_inputs rows are not the inputs of its request text"))
             }
         }
         try db.forEachRow("PRAGMA integrity_check") { row in

@@ -142,10 +142,25 @@ public final class Store: Sendable {
         let records = staged.map {
             BlobRecord(digest: $0.digest, size: $0.size, mediaType: $0.mediaType, createdAt: now)
         }
+        let blobs = self.blobs
         try write { db in
-            for record in records { try Self.insert(record, into: db) }
+            for record in records {
+                try Self.insert(record, into: db)
+                try Self.requireFile(of: record.digest, in: blobs)
+            }
         }
         return records
+    }
+
+    /// Checks, inside the write transaction that records a blob, that its file is still in place: `gc` deletes
+    /// files only inside its own write transaction, so a file that passes this check cannot be removed before the
+    /// row commits, and a row is never recorded without its file.
+    static func requireFile(of digest: Digest, in blobs: BlobStore) throws(StoreError) {
+        guard FileSystem.exists(blobs.path(for: digest)) else {
+            throw StoreError(
+                code: .io,
+                message: "blob \(digest) was removed while it was being stored (by a concurrent gc?); run the command again")
+        }
     }
 
     /// Records a blob row (a no-op if the digest is already recorded). The file must already be in place.

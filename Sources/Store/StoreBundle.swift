@@ -224,8 +224,8 @@ public enum StoreBundle {
             throw StoreError(code: .invalidInput, message: "\(path) is not a valid bundle: \(error)")
         }
 
-        let store = try Store(directory: directory)
-        // References the bundle does not carry must already be in the store.
+        // References the bundle does not carry must already be in the store; with no store yet, in the bundle:
+        // a bad bundle must not create a store.
         var known = contents.stored
         let keys = Set(contents.generations.map(\.key))
         var needed: Set<Digest> = []
@@ -238,7 +238,14 @@ public enum StoreBundle {
             if let initial = run.initialReference { needed.insert(initial) }
         }
         for (_, link) in contents.links { if let output = link.output { needed.insert(output) } }
-        for digest in needed.subtracting(known).sorted() {
+        let absent = needed.subtracting(known).sorted()
+        if let first = absent.first, !FileSystem.exists(directory + "/framechain.sqlite") {
+            throw StoreError(
+                code: .invalidInput,
+                message: "\(path) is not a valid bundle: blob \(first) is referenced but neither in the bundle nor in the store")
+        }
+        let store = try Store(directory: directory)
+        for digest in absent {
             guard try store.contains(digest) else {
                 throw StoreError(
                     code: .invalidInput,
@@ -379,6 +386,10 @@ public enum StoreBundle {
             let request = row.string(1) ?? ""
             let actual = SHA256.hash(data: Array(request.utf8))
             guard actual == key else { throw fail("generation \(key): its request text hashes to \(actual)") }
+            let edges = inputs[key] ?? []
+            guard request.contains("\"inputs\":[" + edges.map { "\"\($0)\"" }.joined(separator: ",") + "]") else {
+                throw fail("generation \(key): its generation_inputs rows are not the inputs of its request text")
+            }
             contents.generations.append(
                 GenerationRecord(
                     key: key, request: request, output: try digest(row, 2, "generations.output of \(key)"),

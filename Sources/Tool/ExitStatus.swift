@@ -46,7 +46,7 @@ enum ExitStatus {
     /// Use it where a command goes on after a failure (`blob hash` reports each file); otherwise use
     /// ``reportingErrors(_:)``.
     static func report(_ error: any Error) -> Int32 {
-        StandardStream.error.writeLine("Error: \(error)")
+        StandardStream.error.writeLine("Error: \(SecretRedactor().redact("\(error)"))")
         return code(for: error)
     }
 

@@ -40,8 +40,61 @@ struct PlanOptions: ParsableArguments {
 
 /// Builds the generator a plan names, wrapped in the retry policy of its options.
 enum Generators {
-    static func make(for spec: GeneratorSpec) throws -> any Generator {
-        RetryingGenerator(
-            wrapping: try GeneratorFactory.make(spec: spec, environment: ProcessInfo.processInfo.environment))
+    /// The generator for `loaded`'s `generator` object; a bad backend, model or option is a plan error naming the
+    /// file and `generator`.
+    static func make(for loaded: LoadedPlan) throws -> any Generator {
+        do {
+            return RetryingGenerator(
+                wrapping: try GeneratorFactory.make(
+                    spec: loaded.plan.generator, environment: ProcessInfo.processInfo.environment))
+        } catch {
+            throw PlanError(file: loaded.path, path: "generator", message: error.message)
+        }
+    }
+
+    /// Fails before anything is recorded when the plan's backend needs an API token that the environment does
+    /// not have and some link would have to be generated (a fully cached run needs no token).
+    static func requireToken(for loaded: LoadedPlan, runner: ChainRunner, takes: [NodeID: Int]) throws {
+        let variable: String
+        switch loaded.plan.generator.backend {
+        case "replicate": variable = ReplicateGenerator.tokenVariable
+        case "openai": variable = OpenAIGenerator.tokenVariable
+        default: return
+        }
+        guard ProcessInfo.processInfo.environment[variable, default: ""].isEmpty else { return }
+        let misses = try runner.status(of: loaded, takes: takes).misses
+        guard let first = misses.first else { return }
+        throw PlanError(
+            file: loaded.path, path: "generator",
+            message: "the \(loaded.plan.generator.backend) backend needs an API token to generate \(misses.count) "
+                + "link(s) (first \(first.node)): set \(variable) in the environment")
+    }
+}
+
+/// The `--out` directory, checked (and created) before anything is generated.
+enum OutputDirectory {
+    /// Creates `path` (and its parents) if needed and checks it is a writable directory; with `create` false a
+    /// missing directory is left to be created when the outputs are written (an offline run that misses writes
+    /// nothing).
+    ///
+    /// - Throws: ``StoreError`` `invalidInput` naming the path when it is a file or cannot be written.
+    static func prepare(_ path: String, create: Bool = true) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw StoreError(code: .invalidInput, message: "--out \(path): exists and is not a directory")
+            }
+        } else if !create {
+            return
+        } else {
+            do {
+                try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            } catch {
+                throw StoreError(code: .invalidInput, message: "--out \(path): cannot create the directory")
+            }
+        }
+        guard FileManager.default.isWritableFile(atPath: path) else {
+            throw StoreError(code: .invalidInput, message: "--out \(path): the directory is not writable")
+        }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Chain
 import Dispatch
 import Store
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -42,6 +43,12 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let result: RunResult = try await ExitStatus.reportingErrors {
             let loaded = try planOptions.load()
+            // Everything that can be checked without the store is checked before it is opened (or created).
+            try ChainRunner.validate(
+                takes: try planOptions.parsedTakes(), graph: ChainGraph(sceneCount: loaded.plan.scenes.count))
+            let generator: any Generator =
+                offline ? RefusingGenerator() : try Generators.make(for: loaded)
+            if let out { try OutputDirectory.prepare(out, create: !offline) }
             if offline && !global.storeExists {
                 // Without a store every link is a miss: report them without creating a store.
                 try await global.withStoreForReading { store in
@@ -52,9 +59,8 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
             let store = try global.openStore()
-            let generator: any Generator =
-                offline ? RefusingGenerator() : try Generators.make(for: loaded.plan.generator)
             let runner = ChainRunner(store: store, generator: generator)
+            if !offline { try Generators.requireToken(for: loaded, runner: runner, takes: try planOptions.parsedTakes()) }
             let configuration = RunConfiguration(
                 jobs: jobs, takes: try planOptions.parsedTakes(), outputDirectory: out, offline: offline)
             let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1 && !json)
@@ -102,8 +108,11 @@ struct RunCommand: AsyncParsableCommand {
         var out = ""
         for link in result.links where link.outcome != .hit {
             var line = "\(link.node.description.padding(to: 9)) \(link.outcome.rawValue.padding(to: 9))"
-            if let reason = link.reason { line += " \(reason)" }
-            if let error = link.error { line += ": \(error)" }
+            if let error = link.error {
+                line += " (\(link.reason ?? "")) \(error)"
+            } else if let reason = link.reason {
+                line += " \(reason)"
+            }
             out += line + "\n"
         }
         func count(_ outcome: LinkOutcome) -> Int { result.links.count { $0.outcome == outcome } }
@@ -136,21 +145,37 @@ final class ProgressMeter: Sendable {
     }
 }
 
-/// Turns SIGINT and SIGTERM into a call of `handler` (once per signal) while it lives.
+/// Turns the first SIGINT or SIGTERM into a call of `handler` (a graceful stop) while it lives; a second one
+/// exits at once with status 130, for a generator that does not stop.
 final class SignalTrap {
+    private static let signals = [SIGINT, SIGTERM]
     private let sources: [any DispatchSourceSignal]
 
     init(_ handler: @escaping @Sendable () -> Void) {
-        sources = [SIGINT, SIGTERM].map { number in
+        let received = Mutex(0)
+        sources = Self.signals.map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler(handler: handler)
+            source.setEventHandler {
+                let count = received.withLock { count in
+                    count += 1
+                    return count
+                }
+                if count == 1 {
+                    StandardStream.error.writeLine("\nStopping: finishing what is recorded (press Ctrl-C again to quit now)")
+                    handler()
+                } else {
+                    _exit(ExitStatus.interrupted)
+                }
+            }
             source.resume()
             return source
         }
     }
 
+    /// Stops trapping and restores the default handlers.
     func cancel() {
         for source in sources { source.cancel() }
+        for number in Self.signals { signal(number, SIG_DFL) }
     }
 }

@@ -53,7 +53,11 @@ public struct RetryingGenerator: Generator {
         guard attempts > 1 else { return error }
         var annotated = error
         let note = " after \(attempts) attempts"
-        if let colon = error.message.range(of: ": ") {
+        // After the first clause: "HTTP 500 from replicate after 4 attempts: …",
+        // "gen.sh exited with status 75 after 3 attempts; stderr: …".
+        let separators = [": ", "; "].compactMap { error.message.range(of: $0) }
+        if let first = separators.min(by: { $0.lowerBound < $1.lowerBound }) {
+            let colon = first
             annotated.message = error.message[..<colon.lowerBound] + note + error.message[colon.lowerBound...]
         } else {
             annotated.message = error.message + note

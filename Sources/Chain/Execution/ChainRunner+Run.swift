@@ -28,8 +28,11 @@ extension ChainRunner {
         if configuration.offline {
             let report = try status(of: loaded, takes: configuration.takes)
             let misses = report.links.filter { $0.state == .regenerate }
-            if !misses.isEmpty { throw ChainError.offlineMiss(misses) }
+            if !misses.isEmpty {
+                throw ChainError.offlineMiss(misses, pending: report.links.filter { $0.state == .pending })
+            }
         }
+        try Self.validate(takes: configuration.takes, graph: ChainGraph(sceneCount: loaded.plan.scenes.count))
         let initial = try loaded.initialReferencePath.map { try store.putIfAbsent(contentsOf: $0).digest }
         let prepared = try prepare(loaded.plan, takes: configuration.takes, initialReference: initial)
         let planBlob = try store.put(bytes: loaded.bytes)
@@ -50,7 +53,16 @@ extension ChainRunner {
             explainer: LinkExplainer(store: store, previous: previous),
             initialChanged: previousInitial != nil && previousInitial != initial, jobs: configuration.jobs,
             progress: progress)
-        let status = try await execution.execute()
+        let status: RunStatus
+        do {
+            status = try await execution.execute()
+        } catch {
+            // The store failed (or something else stopped the scheduler): record what is known, and the run as
+            // failed, rather than leaving it "running".
+            try? execution.recordUnfinished(reason: "run aborted: \(SecretRedactor().redact("\(error)"))")
+            try? store.finish(runID: runID, status: .failed)
+            throw error
+        }
         try store.finish(runID: runID, status: status)
         let links = execution.finalLinks()
         if let directory = configuration.outputDirectory {
@@ -104,6 +116,8 @@ private struct Execution {
         case generated(NodeID, RunLink)
         case failed(NodeID, RunLink, request: String)
         case cancelled(NodeID)
+        /// The store failed while committing: the run cannot go on.
+        case storeFailed(NodeID, StoreError)
     }
 
     struct PendingGeneration: Sendable {
@@ -123,12 +137,16 @@ private struct Execution {
     mutating func execute() async throws -> RunStatus {
         var ready: [NodeID] = [NodeID(role: .reference, scene: 1)]
         var waiting: [PendingGeneration] = []
+        // Every key queued or in flight, with the other nodes of this run that have the same request: they are
+        // the same generation (SPEC §3), so they wait for it instead of paying for it again.
+        var followers: [Digest: [PendingGeneration]] = [:]
         var inFlight = 0
         var interrupted = false
         let generator = runner.generator
         let store = store
         let runID = runID
         let options = prepared.plan.generator.options
+        let redactor = SecretRedactor()
 
         try await withThrowingTaskGroup(of: Completion.self) { group in
             while true {
@@ -141,16 +159,12 @@ private struct Execution {
                         let node = ready.removeFirst()
                         let (request, cached, reason) = try decide(node)
                         if let cached {
-                            let link = RunLink(
-                                node: node, key: request.key, output: cached.output, outcome: .hit, reason: nil,
-                                error: nil, prompt: request.prompt,
-                                mediaType: try store.blob(for: cached.output)?.mediaType)
-                            links[node] = link
-                            hits.append(record(link))
-                            counts.hits += 1
-                            counts.done += 1
+                            hits.append(try recordHit(node, request: request, output: cached.output))
                             ready += prepared.graph.downstream(of: node)
+                        } else if followers[request.key] != nil {
+                            followers[request.key]!.append(PendingGeneration(node: node, request: request, reason: reason))
                         } else {
+                            followers[request.key] = []
                             waiting.append(PendingGeneration(node: node, request: request, reason: reason))
                         }
                     }
@@ -158,14 +172,28 @@ private struct Execution {
                     if !hits.isEmpty { report() }
                     while inFlight < jobs, !waiting.isEmpty {
                         let pending = waiting.removeFirst()
-                        let inputs = try inputImages(for: pending.request)
+                        let inputs: [GeneratorInput]
+                        do {
+                            inputs = try inputImages(for: pending.request)
+                        } catch let error as StoreError where error.code == .integrity || error.code == .notFound {
+                            // A damaged input fails this link only; moving the bad file aside lets the next run
+                            // regenerate the upstream image ("output missing") instead of failing forever.
+                            for digest in pending.request.inputs { try? store.quarantine(digest) }
+                            let link = RunLink(
+                                node: pending.node, key: pending.request.key, output: nil, outcome: .failed,
+                                reason: pending.reason,
+                                error: "\(error.message); it was moved aside, and the next run regenerates it",
+                                prompt: pending.request.prompt, mediaType: nil)
+                            try fail(link, followers: followers.removeValue(forKey: pending.request.key) ?? [])
+                            continue
+                        }
                         inFlight += 1
                         counts.generating += 1
                         let position = prepared.graph.position(of: pending.node)
                         group.addTask {
                             await Self.generate(
                                 pending, inputs: inputs, position: position, options: options, generator: generator,
-                                store: store, runID: runID)
+                                store: store, runID: runID, redactor: redactor)
                         }
                     }
                     if inFlight > 0 { report() }
@@ -179,38 +207,75 @@ private struct Execution {
                     regenerated.insert(node)
                     counts.generated += 1
                     counts.done += 1
+                    var hits: [RunLinkRecord] = []
+                    for follower in followers.removeValue(forKey: link.key!) ?? [] {
+                        hits.append(try recordHit(follower.node, request: follower.request, output: link.output!))
+                        if !interrupted { ready += prepared.graph.downstream(of: follower.node) }
+                    }
+                    try store.record(links: hits, runID: runID)
                     if !interrupted { ready += prepared.graph.downstream(of: node) }
                 case .failed(let node, let link, let request):
-                    links[node] = link
-                    counts.failed += 1
-                    counts.done += 1
+                    precondition(node == link.node)
                     try? store.recordAttempt(key: link.key!, request: request)
-                    try store.record(links: [record(link)], runID: runID)
-                    try skipDownstream(of: node, reason: "upstream \(node) failed")
+                    try fail(link, followers: followers.removeValue(forKey: link.key!) ?? [])
                 case .cancelled:
                     interrupted = true
+                case .storeFailed(_, let error):
+                    throw error
                 }
                 if Task.isCancelled { interrupted = true }
                 report()
             }
         }
         if interrupted || Task.isCancelled {
-            let unfinished = prepared.graph.nodes.filter { links[$0] == nil }
-            try store.record(
-                links: unfinished.map {
-                    record(
-                        RunLink(
-                            node: $0, key: nil, output: nil, outcome: .skipped, reason: "interrupted", error: nil,
-                            prompt: prepared.prompts[$0]!, mediaType: nil))
-                }, runID: runID)
-            for node in unfinished {
-                links[node] = RunLink(
-                    node: node, key: nil, output: nil, outcome: .skipped, reason: "interrupted", error: nil,
-                    prompt: prepared.prompts[node]!, mediaType: nil)
-            }
+            try recordUnfinished(reason: "interrupted")
             return .interrupted
         }
         return counts.failed > 0 ? .failed : .succeeded
+    }
+
+    /// Records every node without a link as skipped (after an interrupt, or when the run is aborted).
+    mutating func recordUnfinished(reason: String) throws {
+        let unfinished = prepared.graph.nodes.filter { links[$0] == nil }
+        for node in unfinished {
+            links[node] = RunLink(
+                node: node, key: nil, output: nil, outcome: .skipped, reason: reason, error: nil,
+                prompt: prepared.prompts[node]!, mediaType: nil)
+        }
+        try store.record(links: unfinished.map { record(links[$0]!) }, runID: runID)
+    }
+
+    /// Records a cache hit (not yet written: the caller batches them) and counts it.
+    private mutating func recordHit(_ node: NodeID, request: GenerationRequest, output: Digest) throws -> RunLinkRecord {
+        let link = RunLink(
+            node: node, key: request.key, output: output, outcome: .hit, reason: nil, error: nil,
+            prompt: request.prompt, mediaType: try store.blob(for: output)?.mediaType)
+        links[node] = link
+        counts.hits += 1
+        counts.done += 1
+        return record(link)
+    }
+
+    /// Records a failed link (and the links waiting on the same request) and skips everything downstream.
+    private mutating func fail(_ failed: RunLink, followers: [PendingGeneration]) throws {
+        var records = [record(failed)]
+        links[failed.node] = failed
+        counts.failed += 1
+        counts.done += 1
+        for follower in followers {
+            let link = RunLink(
+                node: follower.node, key: follower.request.key, output: nil, outcome: .failed, reason: follower.reason,
+                error: "same request as \(failed.node), which failed: \(failed.error ?? "")",
+                prompt: follower.request.prompt, mediaType: nil)
+            links[follower.node] = link
+            records.append(record(link))
+            counts.failed += 1
+            counts.done += 1
+        }
+        try store.record(links: records, runID: runID)
+        for node in [failed.node] + followers.map(\.node) {
+            try skipDownstream(of: node, reason: "upstream \(node) failed")
+        }
     }
 
     /// The node's request, its cached generation if any, and otherwise the reason to generate it.
@@ -272,7 +337,7 @@ private struct Execution {
     /// Calls the generator and commits the result; runs as a child task.
     private static func generate(
         _ pending: PendingGeneration, inputs: [GeneratorInput], position: Int, options: [String: JSONValue],
-        generator: any Generator, store: Store, runID: String
+        generator: any Generator, store: Store, runID: String, redactor: SecretRedactor
     ) async -> Completion {
         let request = pending.request
         let key = request.key
@@ -283,7 +348,7 @@ private struct Execution {
                 pending.node,
                 RunLink(
                     node: pending.node, key: key, output: nil, outcome: .failed, reason: pending.reason,
-                    error: message, prompt: request.prompt, mediaType: nil),
+                    error: redactor.redact(message), prompt: request.prompt, mediaType: nil),
                 request: request.canonicalText)
         }
         do {
@@ -302,13 +367,20 @@ private struct Execution {
                 model: request.model, modelVersion: output.modelVersion, providerID: output.providerID,
                 usage: output.usage.map(CanonicalJSON.string), createdAt: Timestamp.now(),
                 durationMilliseconds: milliseconds, inputs: request.inputs)
-            let link = RunLink(
-                node: pending.node, key: key, output: digest, outcome: .generated, reason: pending.reason, error: nil,
-                prompt: request.prompt, mediaType: mediaType)
             let record = RunLinkRecord(
                 node: pending.node.description, position: position, key: key, output: digest, outcome: .generated,
                 reason: pending.reason, error: nil)
-            try store.commit(generatedBytes: output.bytes, generation: generation, link: record, runID: runID)
+            // The key's output: this image, or the one already recorded for the same request (see `commit`).
+            let committed: Digest
+            do {
+                committed = try store.commit(generatedBytes: output.bytes, generation: generation, link: record, runID: runID)
+            } catch {
+                return .storeFailed(pending.node, error)
+            }
+            let link = RunLink(
+                node: pending.node, key: key, output: committed, outcome: .generated, reason: pending.reason, error: nil,
+                prompt: request.prompt,
+                mediaType: committed == digest ? mediaType : (try? store.blob(for: committed))?.mediaType ?? mediaType)
             return .generated(pending.node, link)
         } catch is CancellationError {
             return .cancelled(pending.node)

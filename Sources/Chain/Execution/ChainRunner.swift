@@ -45,12 +45,7 @@ public struct ChainRunner: Sendable {
 
     func prepare(_ plan: Plan, takes overrides: [NodeID: Int], initialReference: Digest?) throws -> Prepared {
         let graph = ChainGraph(sceneCount: plan.scenes.count)
-        for (node, take) in overrides {
-            guard graph.contains(node) else {
-                throw ChainError.invalidTake("--take \(node)=\(take): the plan has only \(graph.sceneCount) scenes")
-            }
-            guard take >= 1 else { throw ChainError.invalidTake("--take \(node)=\(take): a take is at least 1") }
-        }
+        try Self.validate(takes: overrides, graph: graph)
         var prompts: [NodeID: String] = [:]
         var takes: [NodeID: Int] = [:]
         for node in graph.nodes {
@@ -58,6 +53,21 @@ public struct ChainRunner: Sendable {
             takes[node] = overrides[node] ?? plan.scenes[node.scene - 1].take(for: node.role)
         }
         return Prepared(plan: plan, graph: graph, prompts: prompts, takes: takes, initialReference: initialReference)
+    }
+
+    /// Checks `--take` overrides against the plan: an existing node and a take from 1 to 2^53 - 1 (beyond that the
+    /// take, a JSON number, would no longer be exact in the key).
+    ///
+    /// - Throws: ``ChainError/invalidTake(_:)``.
+    public static func validate(takes overrides: [NodeID: Int], graph: ChainGraph) throws {
+        for (node, take) in overrides.sorted(by: { $0.key < $1.key }) {
+            guard graph.contains(node) else {
+                throw ChainError.invalidTake("--take \(node)=\(take): the plan has only \(graph.sceneCount) scenes")
+            }
+            guard (1...PlanLoader.maximumTake).contains(take) else {
+                throw ChainError.invalidTake("--take \(node)=\(take): a take is from 1 to \(PlanLoader.maximumTake)")
+            }
+        }
     }
 
     /// The stored output of `key`, if its generation is recorded and its blob file exists.

@@ -69,16 +69,22 @@ public struct RunResult: Sendable {
 
 /// Errors of planning and running a chain.
 public enum ChainError: Error, Sendable, CustomStringConvertible {
-    /// `--offline` (or replay) found links that would have to be generated.
-    case offlineMiss([LinkStatus])
+    /// `--offline` found links that would have to be generated: the ones `status` says regenerate, and the
+    /// pending ones behind them (whose keys depend on the images those would make).
+    case offlineMiss([LinkStatus], pending: [LinkStatus] = [])
     /// A `--take` names a node the plan does not have, or a take below 1.
     case invalidTake(String)
 
     public var description: String {
         switch self {
-        case .offlineMiss(let links):
+        case .offlineMiss(let links, let pending):
             let list = links.map { "  \($0.node): \($0.reason ?? $0.state.rawValue)" }.joined(separator: "\n")
-            return "offline: \(links.count) link(s) would need generating:\n" + list
+            var text = "offline: \(links.count) link(s) would need generating:\n" + list
+            if !pending.isEmpty {
+                text += "\nand \(pending.count) more wait on them (their keys depend on the new images): "
+                text += pending.map(\.node.description).joined(separator: ", ")
+            }
+            return text
         case .invalidTake(let message):
             return message
         }
