@@ -16,7 +16,7 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Generate what is missing, reuse the rest, and record the run.",
         discussion: """
-            Exit status: 0 success; 1 some generations failed (everything else finished and was kept); \
+            Exit status: 0 success; 1 some generations failed (everything else finished and was kept); 64 usage; \
             2 invalid plan or input; 3 offline miss; 4 integrity failure; 130 interrupted.
             """)
 
