@@ -175,6 +175,18 @@ public struct RunLinkRecord: Sendable, Hashable {
     }
 }
 
+/// A stored generation's output, as a cache hit needs it (see ``Store/cachedOutput(for:)``).
+public struct CachedOutput: Sendable, Hashable {
+    /// The output image's digest.
+    public let output: Digest
+    /// The output's media type.
+    public let mediaType: MediaType?
+    /// The provider's resolved model version, when reported.
+    public let modelVersion: String?
+    /// When the generation was made (RFC 3339, UTC).
+    public let createdAt: String
+}
+
 /// The latest recorded attempt at a node, across the runs of one plan name.
 public struct PreviousLink: Sendable, Hashable {
     /// The run that recorded it.
@@ -428,24 +440,30 @@ extension Store {
         }
     }
 
-    /// The latest recorded attempt at each node among the runs of `planName` (the baseline that `status` and
+    /// The latest recorded attempt at each of `nodes` among the runs of `planName` (the baseline that `status` and
     /// `run` explain changes against).
-    public func previousLinks(planName: String) throws(StoreError) -> [String: PreviousLink] {
+    ///
+    /// Runs are read newest first, one run's links at a time (by primary key), and the walk stops as soon as every
+    /// node has an attempt: usually after the latest run, so the cost does not grow with the plan's history.
+    /// - Parameters:
+    ///   - planName: The plan's name.
+    ///   - nodes: The node ids wanted (`ref/1`, …).
+    public func previousLinks(planName: String, nodes: Set<String>) throws(StoreError) -> [String: PreviousLink] {
         try read { db in
             var result: [String: PreviousLink] = [:]
-            try db.forEachRow(
-                """
-                SELECT node, run_id, key, outcome FROM (
-                    SELECT rl.node, rl.run_id, rl.key, rl.outcome,
-                           row_number() OVER (PARTITION BY rl.node ORDER BY r.started_at DESC, r.rowid DESC) AS n
-                    FROM run_links rl JOIN runs r ON r.id = rl.run_id
-                    WHERE r.plan_name = ? AND rl.key IS NOT NULL AND rl.outcome != 'skipped')
-                WHERE n = 1
-                """, arguments: [planName]
-            ) { row in
-                if let node = row.string(0), let runID = row.string(1), let key = row.digest(2),
-                    let outcome = LinkOutcome(rawValue: row.string(3) ?? "")
-                {
+            let runIDs = try db.rows(
+                "SELECT id FROM runs WHERE plan_name = ? ORDER BY started_at DESC, rowid DESC", planName
+            ).compactMap { $0.string(0) }
+            for runID in runIDs where result.count < nodes.count {
+                try db.forEachRow(
+                    """
+                    SELECT node, key, outcome FROM run_links
+                    WHERE run_id = ? AND key IS NOT NULL AND outcome != 'skipped'
+                    """, arguments: [runID]
+                ) { row in
+                    guard let node = row.string(0), nodes.contains(node), result[node] == nil,
+                        let key = row.digest(1), let outcome = LinkOutcome(rawValue: row.string(2) ?? "")
+                    else { return }
                     result[node] = PreviousLink(runID: runID, key: key, outcome: outcome)
                 }
             }
@@ -453,18 +471,22 @@ extension Store {
         }
     }
 
-    /// The outputs of many keys at once: key → output digest, for keys that have a generation.
-    public func outputs(forKeys keys: [Digest]) throws(StoreError) -> [Digest: Digest] {
-        try read { db in
-            var result: [Digest: Digest] = [:]
-            for key in keys {
-                if let row = try db.row("SELECT output FROM generations WHERE key = ?", key), let output = row.digest(0)
-                {
-                    result[key] = output
-                }
-            }
-            return result
+    /// What a run needs to reuse the generation of `key`: its output, the output's media type and what the
+    /// provider reported. `nil` unless the generation is recorded and its output blob's row and file exist (a
+    /// missing file means the output must be generated again). One query and one `stat`: this is the hot path of
+    /// a warm `run` or `status`.
+    public func cachedOutput(for key: Digest) throws(StoreError) -> CachedOutput? {
+        let found = try read { db in
+            try db.row(
+                """
+                SELECT g.output, b.media_type, g.model_version, g.created_at
+                FROM generations g JOIN blobs b ON b.digest = g.output WHERE g.key = ?
+                """, key)
         }
+        guard let found, let output = found.digest(0), FileSystem.exists(blobs.path(for: output)) else { return nil }
+        return CachedOutput(
+            output: output, mediaType: found.string(1).flatMap(MediaType.init(rawValue:)), modelVersion: found.string(2),
+            createdAt: found.string(3) ?? "")
     }
 }
 

@@ -36,7 +36,8 @@ extension ChainRunner {
         let initial = try loaded.initialReferencePath.map { try store.putIfAbsent(contentsOf: $0).digest }
         let prepared = try prepare(loaded.plan, takes: configuration.takes, initialReference: initial)
         let planBlob = try store.put(bytes: loaded.bytes)
-        let previous = try store.previousLinks(planName: loaded.plan.name)
+        let previous = try store.previousLinks(
+            planName: loaded.plan.name, nodes: Set(prepared.graph.nodes.map(\.description)))
         let previousInitial = try store.latestRun(planName: loaded.plan.name)?.initialReference
         let runID = Self.makeRunID()
         var takesJSON: [String: JSONValue] = [:]
@@ -159,7 +160,7 @@ private struct Execution {
                         let node = ready.removeFirst()
                         let (request, cached, reason) = try decide(node)
                         if let cached {
-                            hits.append(try recordHit(node, request: request, output: cached.output))
+                            hits.append(recordHit(node, request: request, output: cached.output, mediaType: cached.mediaType))
                             ready += prepared.graph.downstream(of: node)
                         } else if followers[request.key] != nil {
                             followers[request.key]!.append(PendingGeneration(node: node, request: request, reason: reason))
@@ -209,7 +210,10 @@ private struct Execution {
                     counts.done += 1
                     var hits: [RunLinkRecord] = []
                     for follower in followers.removeValue(forKey: link.key!) ?? [] {
-                        hits.append(try recordHit(follower.node, request: follower.request, output: link.output!))
+                        hits.append(
+                            recordHit(
+                                follower.node, request: follower.request, output: link.output!,
+                                mediaType: link.mediaType))
                         if !interrupted { ready += prepared.graph.downstream(of: follower.node) }
                     }
                     try store.record(links: hits, runID: runID)
@@ -246,10 +250,12 @@ private struct Execution {
     }
 
     /// Records a cache hit (not yet written: the caller batches them) and counts it.
-    private mutating func recordHit(_ node: NodeID, request: GenerationRequest, output: Digest) throws -> RunLinkRecord {
+    private mutating func recordHit(
+        _ node: NodeID, request: GenerationRequest, output: Digest, mediaType: MediaType?
+    ) -> RunLinkRecord {
         let link = RunLink(
             node: node, key: request.key, output: output, outcome: .hit, reason: nil, error: nil,
-            prompt: request.prompt, mediaType: try store.blob(for: output)?.mediaType)
+            prompt: request.prompt, mediaType: mediaType)
         links[node] = link
         counts.hits += 1
         counts.done += 1
@@ -279,7 +285,7 @@ private struct Execution {
     }
 
     /// The node's request, its cached generation if any, and otherwise the reason to generate it.
-    private func decide(_ node: NodeID) throws -> (GenerationRequest, GenerationRecord?, String) {
+    private func decide(_ node: NodeID) throws -> (GenerationRequest, CachedOutput?, String) {
         let upstream = prepared.graph.upstream(of: node)
         let inputs: [Digest]
         let cause: String
@@ -291,7 +297,7 @@ private struct Execution {
             cause = initialChanged ? "initial reference changed" : "initial reference"
         }
         let request = prepared.request(for: node, inputs: inputs)
-        if let cached = try runner.cachedGeneration(for: request.key) { return (request, cached, "") }
+        if let cached = try store.cachedOutput(for: request.key) { return (request, cached, "") }
         return (request, nil, explainer.reason(for: node, request: request, key: request.key, upstreamCause: cause))
     }
 

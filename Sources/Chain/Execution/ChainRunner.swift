@@ -70,12 +70,6 @@ public struct ChainRunner: Sendable {
         }
     }
 
-    /// The stored output of `key`, if its generation is recorded and its blob file exists.
-    func cachedGeneration(for key: Digest) throws -> GenerationRecord? {
-        guard let generation = try store.generation(for: key) else { return nil }
-        return try store.contains(generation.output) ? generation : nil
-    }
-
     // MARK: - Status
 
     /// Predicts what the next run of `loaded` does, link by link, without writing anything or calling a generator.
@@ -91,7 +85,8 @@ public struct ChainRunner: Sendable {
     }
 
     func status(of prepared: Prepared) throws -> StatusReport {
-        let explainer = LinkExplainer(store: store, previous: try store.previousLinks(planName: prepared.plan.name))
+        let explainer = LinkExplainer(store: store, previous: try store.previousLinks(
+                planName: prepared.plan.name, nodes: Set(prepared.graph.nodes.map(\.description))))
         let previousInitial = try store.latestRun(planName: prepared.plan.name)?.initialReference
         var outputs: [NodeID: Digest] = [:]
         var links: [LinkStatus] = []
@@ -119,7 +114,7 @@ public struct ChainRunner: Sendable {
             }
             let request = prepared.request(for: node, inputs: inputs)
             let key = request.key
-            if let generation = try cachedGeneration(for: key) {
+            if let generation = try store.cachedOutput(for: key) {
                 outputs[node] = generation.output
                 if let version = generation.modelVersion {
                     var entry = versions[version] ?? (generation.createdAt, [])
