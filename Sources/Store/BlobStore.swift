@@ -201,6 +201,42 @@ struct BlobStore: Sendable {
         }
     }
 
+    /// Copies a blob into a new file at `path` in one pass, hashing as it copies: the bytes go to `path.partial`,
+    /// which is renamed to `path` only when they match `digest`, so a corrupt blob never appears at `path`.
+    ///
+    /// - Throws: ``StoreError`` `notFound` if the blob file is missing, `integrity` if its bytes do not match,
+    ///   `io` if `path` cannot be written.
+    func copy(_ digest: Digest, toFileAt path: String) throws(StoreError) {
+        let source = self.path(for: digest)
+        let input: FileHandle
+        do { input = try FileHandle.open(forReadingAt: source) } catch Errno.notFound {
+            throw StoreError(code: .notFound, message: "blob \(digest) is missing from the store")
+        } catch {
+            throw .io("cannot open", source, error)
+        }
+        let temporary = path + ".partial"
+        try? FileSystem.removeFile(temporary)
+        let output: FileHandle
+        do { output = try FileHandle.create(exclusiveAt: temporary, mode: 0o644) } catch {
+            throw .io("cannot create", temporary, error)
+        }
+        do throws(StoreError) {
+            var hasher = SHA256()
+            try FileHasher.forEachChunk(of: input, path: source, readFailure: .io) { (chunk) throws(StoreError) in
+                hasher.update(bufferPointer: chunk)
+                do throws(Errno) { try output.write(all: chunk) } catch { throw StoreError.io("cannot write", temporary, error) }
+            }
+            do throws(Errno) { try output.close() } catch { throw StoreError.io("cannot write", temporary, error) }
+            guard hasher.finalize() == digest else {
+                throw StoreError(code: .integrity, message: "blob \(digest) is corrupt: its bytes do not match its digest")
+            }
+            do { try FileSystem.rename(temporary, to: path) } catch { throw StoreError.io("cannot rename", path, error) }
+        } catch {
+            try? FileSystem.removeFile(temporary)
+            throw error
+        }
+    }
+
     /// Streams a blob to `body` in chunks, after verifying the whole file once.
     ///
     /// The file is hashed first, so that nothing from a corrupt blob reaches `body`; it is hashed again while

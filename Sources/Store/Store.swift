@@ -190,6 +190,26 @@ public final class Store: Sendable {
         try blobs.contents(of: digest)
     }
 
+    /// Copies a blob into a new file at `path`, verifying it in the same pass; nothing corrupt ever appears at
+    /// `path` (the bytes go through `path.partial`). A file already at `path` is replaced.
+    ///
+    /// - Throws: ``StoreError`` `notFound`, `integrity`, or `io` when `path` cannot be written.
+    public func copy(_ digest: Digest, toFileAt path: String) throws(StoreError) {
+        try blobs.copy(digest, toFileAt: path)
+    }
+
+    /// Whether a blob is recorded and its file present, reading the file once to check it.
+    ///
+    /// - Returns: `false` when the row or the file is missing.
+    /// - Throws: ``StoreError`` `integrity` when the file's bytes do not match the digest.
+    public func isIntact(_ digest: Digest) throws(StoreError) -> Bool {
+        guard try blob(for: digest) != nil, let stored = try blobs.storedDigest(of: digest) else { return false }
+        guard stored.digest == digest else {
+            throw StoreError(code: .integrity, message: "blob \(digest) is corrupt: its bytes do not match its digest")
+        }
+        return true
+    }
+
     /// Streams a verified blob to `body` in chunks of at most 1 MiB; nothing from a corrupt blob is passed on.
     public func stream(_ digest: Digest, to body: (UnsafeRawBufferPointer) throws(StoreError) -> Void)
         throws(StoreError)

@@ -52,7 +52,7 @@ public struct RunReplayer: Sendable {
             let prompt = PromptEnhancer.enhancedPrompt(plan: plan, sceneIndex: node.scene - 1, role: node.role)
             var mediaType: MediaType?
             if let output = record.output {
-                if try Self.isIntact(output, in: store) {
+                if try store.isIntact(output) {
                     mediaType = try store.blob(for: output)?.mediaType
                 } else {
                     absent.insert(output)
@@ -68,7 +68,7 @@ public struct RunReplayer: Sendable {
                 withoutOutput.append(link)
             }
         }
-        let initialMissing = try run.initialReference.map { try !Self.isIntact($0, in: store) } ?? false
+        let initialMissing = try run.initialReference.map { try !store.isIntact($0) } ?? false
         if let directory {
             try OutputWriter(store: store).write(
                 runID: run.id, planName: plan.name, status: run.effectiveStatus, links: links, to: directory,
@@ -77,17 +77,5 @@ public struct RunReplayer: Sendable {
         return Result(
             run: run, links: links, missing: missing, withoutOutput: withoutOutput,
             initialReferenceMissing: initialMissing)
-    }
-
-    /// Whether a blob is recorded and its file exists; a file that does not hash to its digest throws
-    /// ``StoreError`` `integrity` (exit 4), since a corrupt blob is never passed on.
-    static func isIntact(_ digest: Digest, in store: Store) throws -> Bool {
-        guard try store.blob(for: digest) != nil else { return false }
-        do {
-            try store.stream(digest) { (_: UnsafeRawBufferPointer) throws(StoreError) in }
-            return true
-        } catch StoreError.notFound {
-            return false
-        }
     }
 }

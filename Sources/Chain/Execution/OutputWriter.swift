@@ -49,7 +49,7 @@ package struct OutputWriter {
                 let stored = link.mediaType == nil ? try store.blob(for: output)?.mediaType : nil
                 let mediaType = link.mediaType ?? stored ?? .png
                 let name = link.node.fileName(extension: mediaType.fileExtension)
-                try copy(output, to: directory + "/" + name)
+                try store.copy(output, toFileAt: directory + "/" + name)
                 entry["file"] = .string(name)
             }
             if let error = link.error { entry["error"] = .string(error) }
@@ -63,32 +63,6 @@ package struct OutputWriter {
             "links": .array(entries),
         ])
         try writeFile(Array((JSONText.pretty(manifest) + "\n").utf8), to: directory + "/manifest.json")
-    }
-
-    /// Copies a verified blob to `path` through a temporary file and a rename.
-    private func copy(_ digest: Digest, to path: String) throws {
-        let temporary = path + ".partial"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Self.ioError("cannot create", temporary) }
-        do {
-            try store.stream(digest) { (chunk) throws(StoreError) in
-                var offset = 0
-                while offset < chunk.count {
-                    let n = writeBytes(fd, chunk.baseAddress! + offset, chunk.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw Self.ioError("cannot write", temporary)
-                    }
-                    offset += n
-                }
-            }
-            close(fd)
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        guard rename(temporary, path) == 0 else { throw Self.ioError("cannot rename", path) }
     }
 
     private func writeFile(_ bytes: [UInt8], to path: String) throws {
