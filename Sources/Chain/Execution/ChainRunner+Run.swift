@@ -36,9 +36,6 @@ extension ChainRunner {
         let initial = try loaded.initialReferencePath.map { try store.putIfAbsent(contentsOf: $0).digest }
         let prepared = try prepare(loaded.plan, takes: configuration.takes, initialReference: initial)
         let planBlob = try store.put(bytes: loaded.bytes)
-        let previous = try store.previousLinks(
-            planName: loaded.plan.name, nodes: Set(prepared.graph.nodes.map(\.description)))
-        let previousInitial = try store.latestRun(planName: loaded.plan.name)?.initialReference
         let runID = Self.makeRunID()
         var takesJSON: [String: JSONValue] = [:]
         for (node, take) in configuration.takes { takesJSON[node.description] = .number(Double(take)) }
@@ -51,8 +48,7 @@ extension ChainRunner {
 
         var execution = Execution(
             runner: self, prepared: prepared, runID: runID,
-            explainer: LinkExplainer(store: store, previous: previous),
-            initialChanged: previousInitial != nil && previousInitial != initial, jobs: configuration.jobs,
+            explainer: LinkExplainer(store: store, previous: prepared.previous), jobs: configuration.jobs,
             progress: progress)
         let status: RunStatus
         do {
@@ -90,7 +86,6 @@ private struct Execution {
     let prepared: ChainRunner.Prepared
     let runID: String
     let explainer: LinkExplainer
-    let initialChanged: Bool
     let jobs: Int
     let progress: (@Sendable (RunProgress) -> Void)?
 
@@ -100,13 +95,12 @@ private struct Execution {
 
     init(
         runner: ChainRunner, prepared: ChainRunner.Prepared, runID: String, explainer: LinkExplainer,
-        initialChanged: Bool, jobs: Int, progress: (@Sendable (RunProgress) -> Void)?
+        jobs: Int, progress: (@Sendable (RunProgress) -> Void)?
     ) {
         self.runner = runner
         self.prepared = prepared
         self.runID = runID
         self.explainer = explainer
-        self.initialChanged = initialChanged
         self.jobs = jobs
         self.progress = progress
         counts.total = prepared.graph.nodes.count
@@ -294,7 +288,7 @@ private struct Execution {
             cause = regenerated.contains(upstream) ? "\(upstream) regenerated" : "\(upstream) changed"
         } else {
             inputs = prepared.initialReference.map { [$0] } ?? []
-            cause = initialChanged ? "initial reference changed" : "initial reference"
+            cause = prepared.initialCause
         }
         let request = prepared.request(for: node, inputs: inputs)
         if let cached = try store.cachedOutput(for: request.key) { return (request, cached, "") }

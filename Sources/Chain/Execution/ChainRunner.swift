@@ -35,6 +35,11 @@ public struct ChainRunner: Sendable {
         let prompts: [NodeID: String]
         let takes: [NodeID: Int]
         let initialReference: Digest?
+        /// The upstream cause `ref/1` names when only its input changed: `initial reference changed` when the
+        /// latest run of the plan started from another image.
+        let initialCause: String
+        /// The baseline: the latest recorded attempt at each node among the runs of the plan's name.
+        let previous: [String: PreviousLink]
 
         func request(for node: NodeID, inputs: [Digest]) -> GenerationRequest {
             GenerationRequest(
@@ -43,6 +48,7 @@ public struct ChainRunner: Sendable {
         }
     }
 
+    /// Validates the takes, computes every prompt and take, and reads the baseline the plan is explained against.
     func prepare(_ plan: Plan, takes overrides: [NodeID: Int], initialReference: Digest?) throws -> Prepared {
         let graph = ChainGraph(sceneCount: plan.scenes.count)
         try Self.validate(takes: overrides, graph: graph)
@@ -52,7 +58,12 @@ public struct ChainRunner: Sendable {
             prompts[node] = PromptEnhancer.enhancedPrompt(plan: plan, sceneIndex: node.scene - 1, role: node.role)
             takes[node] = overrides[node] ?? plan.scenes[node.scene - 1].take(for: node.role)
         }
-        return Prepared(plan: plan, graph: graph, prompts: prompts, takes: takes, initialReference: initialReference)
+        let previousInitial = try store.latestRun(planName: plan.name)?.initialReference
+        return Prepared(
+            plan: plan, graph: graph, prompts: prompts, takes: takes, initialReference: initialReference,
+            initialCause: previousInitial != nil && previousInitial != initialReference
+                ? "initial reference changed" : "initial reference",
+            previous: try store.previousLinks(planName: plan.name, nodes: Set(graph.nodes.map(\.description))))
     }
 
     /// Checks `--take` overrides against the plan: an existing node and a take from 1 to 2^53 - 1 (beyond that the
@@ -85,9 +96,7 @@ public struct ChainRunner: Sendable {
     }
 
     func status(of prepared: Prepared) throws -> StatusReport {
-        let explainer = LinkExplainer(store: store, previous: try store.previousLinks(
-                planName: prepared.plan.name, nodes: Set(prepared.graph.nodes.map(\.description))))
-        let previousInitial = try store.latestRun(planName: prepared.plan.name)?.initialReference
+        let explainer = LinkExplainer(store: store, previous: prepared.previous)
         var outputs: [NodeID: Digest] = [:]
         var links: [LinkStatus] = []
         // Per resolved model version: when it first made a cached link, and which links it made.
@@ -127,10 +136,7 @@ public struct ChainRunner: Sendable {
                         node: node, state: .cached, key: key, reason: nil, prompt: prepared.prompts[node]!,
                         output: generation.output, modelVersion: generation.modelVersion))
             } else {
-                let cause =
-                    upstream.map { "\($0) changed" }
-                    ?? (previousInitial != nil && previousInitial != prepared.initialReference
-                        ? "initial reference changed" : "initial reference")
+                let cause = upstream.map { "\($0) changed" } ?? prepared.initialCause
                 let link = LinkStatus(
                     node: node, state: .regenerate, key: key,
                     reason: explainer.reason(for: node, request: request, key: key, upstreamCause: cause),
