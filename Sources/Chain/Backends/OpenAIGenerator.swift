@@ -27,19 +27,14 @@ public struct OpenAIGenerator: Generator {
     private static let provider = "openai"
 
     private let token: APIToken?
-    private let http: ProviderHTTP
+    private let http = ProviderHTTP()
 
     /// Creates the backend.
     ///
     /// - Parameter token: The API key (from `OPENAI_API_KEY`); with `nil` or an empty key every
     ///   call fails with an error naming the variable.
     public init(token: String?) {
-        self.init(token: token, http: ProviderHTTP())
-    }
-
-    init(token: String?, http: ProviderHTTP) {
         self.token = APIToken(token)
-        self.http = http
     }
 
     /// The settings read from a job's options.

@@ -38,19 +38,14 @@ public struct ReplicateGenerator: Generator {
     private static let provider = "replicate"
 
     private let token: APIToken?
-    private let http: ProviderHTTP
+    private let http = ProviderHTTP()
 
     /// Creates the backend.
     ///
     /// - Parameter token: The API token (from `REPLICATE_API_TOKEN`); with `nil` or an empty
     ///   token every call fails with an error naming the variable.
     public init(token: String?) {
-        self.init(token: token, http: ProviderHTTP())
-    }
-
-    init(token: String?, http: ProviderHTTP) {
         self.token = APIToken(token)
-        self.http = http
     }
 
     /// The settings read from a job's options.
