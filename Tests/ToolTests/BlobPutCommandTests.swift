@@ -1,3 +1,4 @@
+import FrameChainTestKit
 import Foundation
 import Testing
 
@@ -121,7 +122,11 @@ import Testing
                 switch point {
                 case .firstStagingFile: reached = !directoryListing(store + "/tmp").isEmpty
                 case .halfStaged: reached = directoryListing(store + "/tmp").count >= files.count / 2
-                case .publishing: reached = !directoryListing(store + "/blobs/sha256").isEmpty
+                case .publishing:
+                    // A shard directory is created just before the first rename: wait for a file in one.
+                    reached = directoryListing(store + "/blobs/sha256").contains {
+                        !directoryListing(store + "/blobs/sha256/" + $0).isEmpty
+                    }
                 }
             }
             kill(writer.process.processIdentifier, SIGKILL)
