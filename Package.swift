@@ -38,9 +38,10 @@ let package = Package(
                 "Store", "Chain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "ChainTests", dependencies: ["Chain", "Store"], exclude: ["Servers"]),
-        .testTarget(name: "ToolTests", dependencies: ["Tool", "Store", "Chain"]),
+        .target(name: "FrameChainTestKit", path: "Tests/FrameChainTestKit"),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "FrameChainTestKit"]),
+        .testTarget(name: "ChainTests", dependencies: ["Chain", "Store", "FrameChainTestKit"], exclude: ["Servers"]),
+        .testTarget(name: "ToolTests", dependencies: ["Tool", "Store", "Chain", "FrameChainTestKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

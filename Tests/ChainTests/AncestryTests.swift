@@ -1,3 +1,4 @@
+import FrameChainTestKit
 import Chain
 import Foundation
 import Store

@@ -1,3 +1,4 @@
+import FrameChainTestKit
 import Foundation
 import Synchronization
 import Testing

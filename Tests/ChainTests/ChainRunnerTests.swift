@@ -1,4 +1,5 @@
 import Foundation
+import FrameChainTestKit
 import Synchronization
 import Testing
 
@@ -263,10 +264,3 @@ func writeChainPlan(
     }
 }
 
-/// Runs an async `body` with a fresh temporary directory, removed afterwards.
-func withTemporaryDirectoryAsync(_ body: (String) async throws -> Void) async throws {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("framechain-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    try await body(url.path)
-}

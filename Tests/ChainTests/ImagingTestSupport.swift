@@ -1,3 +1,4 @@
+import FrameChainTestKit
 import Foundation
 import Store
 
@@ -116,10 +117,6 @@ enum TestSupport {
 
     /// Calls `body` with a fresh temporary directory, removed afterwards.
     static func withTemporaryDirectory<R>(_ body: (URL) throws -> R) throws -> R {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("framechain-tests-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        return try body(directory)
+        try FrameChainTestKit.withTemporaryDirectory { try body(URL(fileURLWithPath: $0)) }
     }
 }

@@ -1,3 +1,4 @@
+import FrameChainTestKit
 import Foundation
 import Store
 import Testing

@@ -1,12 +1,6 @@
 import Foundation
+import FrameChainTestKit
 
-/// Runs `body` with a fresh, empty temporary directory, and removes the directory afterwards.
-func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("framechain-tests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try body(url.path)
-}
 
 /// Writes `bytes` to `path`, creating missing parent directories.
 func writeFile(_ bytes: [UInt8], to path: String) throws {

@@ -1,3 +1,4 @@
+import FrameChainTestKit
 import Testing
 
 @testable import Store

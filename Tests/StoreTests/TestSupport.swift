@@ -1,4 +1,5 @@
 import Foundation
+import FrameChainTestKit
 import Testing
 
 @testable import Store
@@ -9,35 +10,9 @@ import Testing
     import Darwin
 #endif
 
-/// Runs `body` with a fresh temporary directory, removed afterwards whatever happens.
-func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
-    var template = Array((NSTemporaryDirectory() + "/framechain-storetests-XXXXXX").utf8CString)
-    guard let created = mkdtemp(&template) else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-    let directory = String(cString: created)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    return try body(directory)
-}
 
-/// Writes `bytes` to a new file at `path`.
-func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-}
 
-/// The bytes of the file at `path`.
-func readFile(_ path: String) throws -> [UInt8] {
-    try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-}
 
-/// `count` pseudo-random bytes that differ with `seed`.
-func randomBytes(count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-    return (0..<count).map { _ in
-        state ^= state << 13
-        state ^= state >> 7
-        state ^= state << 17
-        return UInt8(truncatingIfNeeded: state)
-    }
-}
 
 /// Flips every bit of the byte at `offset` in the file at `path`.
 func flipByte(in path: String, at offset: Int) throws {
@@ -53,10 +28,6 @@ func fileStatus(_ path: String) throws -> stat {
     return info
 }
 
-/// The names in a directory, sorted (empty if it does not exist).
-func directoryListing(_ path: String) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-}
 
 /// Whether the tests run as root, for whom permission bits do not stop reads.
 var isRunningAsRoot: Bool { geteuid() == 0 }

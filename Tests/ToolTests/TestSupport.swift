@@ -1,4 +1,5 @@
 import Foundation
+import FrameChainTestKit
 import Testing
 
 @testable import Store
@@ -11,37 +12,9 @@ import Testing
 
 // MARK: - Temporary files
 
-/// Runs `body` with a fresh temporary directory, removed afterwards whatever happens.
-func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {
-    var template = Array((NSTemporaryDirectory() + "/framechain-tooltests-XXXXXX").utf8CString)
-    guard let created = mkdtemp(&template) else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
-    let directory = String(cString: created)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    return try body(directory)
-}
 
-/// Writes `bytes` to a new file at `path`.
-func writeFile(_ path: String, _ bytes: [UInt8]) throws {
-    try Data(bytes).write(to: URL(fileURLWithPath: path))
-}
 
-/// The bytes of the file at `path`.
-func readFile(_ path: String) throws -> [UInt8] {
-    try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
-}
 
-/// `count` pseudo-random bytes that differ with `seed`.
-func randomBytes(count: Int, seed: UInt64) -> [UInt8] {
-    var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-    var bytes = [UInt8](repeating: 0, count: count)
-    for index in bytes.indices {
-        state ^= state << 13
-        state ^= state >> 7
-        state ^= state << 17
-        bytes[index] = UInt8(truncatingIfNeeded: state)
-    }
-    return bytes
-}
 
 /// Creates `count` files of `size` distinct random bytes in `directory`; returns their paths and digests.
 func makeFiles(
@@ -56,10 +29,6 @@ func makeFiles(
     }
 }
 
-/// The names in a directory, sorted (empty if it does not exist).
-func directoryListing(_ path: String) -> [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-}
 
 /// Whether the tests run as root, for whom permission bits do not stop reads.
 var isRunningAsRoot: Bool { geteuid() == 0 }
