@@ -29,13 +29,9 @@ struct BlobStore: Sendable {
 
     /// Creates the directory layout (mode 0700).
     func createLayout() throws(StoreError) {
-        // Parents of the store directory are created as `mkdir -p` would (mode 0755, the umask applies).
-        var parent = root.hasPrefix("/") ? "" : "."
-        for component in root.split(separator: "/").dropLast() {
-            parent += "/" + component
-            do { try FileSystem.makeDirectory(parent, mode: 0o755) } catch {
-                throw .io("cannot create directory", parent, error)
-            }
+        // Parents of the store directory are created as `mkdir -p` would; the store itself is private (0700).
+        do { try FileSystem.makeDirectories(root, mode: 0o700) } catch {
+            throw .io("cannot create directory", root, error)
         }
         for directory in [root, root + "/blobs", blobsDirectory, stagingDirectory] {
             do { try FileSystem.makeDirectory(directory, mode: 0o700) } catch {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Store
 
 #if canImport(Glibc)
@@ -64,27 +65,7 @@ struct GlobalOptions: ParsableArguments {
                 code: .io, message: "cannot create a temporary directory: \(String(cString: strerror(errno)))")
         }
         let directory = String(cString: created)
-        defer { removeTree(directory) }
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         return try await body(try Store(directory: directory + "/store"))
-    }
-}
-
-/// Removes a directory tree made by framechain itself (no symbolic links are followed).
-private func removeTree(_ path: String) {
-    var info = stat()
-    guard lstat(path, &info) == 0 else { return }
-    if info.st_mode & S_IFMT == S_IFDIR, let dir = opendir(path) {
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        closedir(dir)
-        for name in names { removeTree(path + "/" + name) }
-        rmdir(path)
-    } else {
-        unlink(path)
     }
 }

@@ -31,7 +31,9 @@ package struct OutputWriter {
         runID: String, planName: String, status: RunStatus, links: [RunLink], to directory: String,
         missing: Set<Digest> = []
     ) throws {
-        try Self.makeDirectories(directory)
+        do { try FileSystem.makeDirectories(directory) } catch {
+            throw StoreError(code: .io, message: "\(directory): cannot create directory: \(error)")
+        }
         var entries: [JSONValue] = []
         for link in links {
             var entry: [String: JSONValue] = [
@@ -72,14 +74,6 @@ package struct OutputWriter {
         let written = bytes.withUnsafeBytes { writeBytes(fd, $0.baseAddress!, $0.count) }
         close(fd)
         guard written == bytes.count, rename(temporary, path) == 0 else { throw Self.ioError("cannot write", path) }
-    }
-
-    static func makeDirectories(_ path: String) throws {
-        var current = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            current += "/" + component
-            if mkdir(current, 0o755) != 0 && errno != EEXIST { throw ioError("cannot create directory", current) }
-        }
     }
 
     static func ioError(_ what: String, _ path: String) -> StoreError {

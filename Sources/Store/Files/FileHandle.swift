@@ -129,6 +129,17 @@ package enum FileSystem {
         }
     }
 
+    /// Creates `path` and any missing parents, as `mkdir -p` does (parents get mode 0755, `path` itself `mode`;
+    /// the umask applies). Existing directories are left as they are.
+    package static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws(Errno) {
+        var current = path.hasPrefix("/") ? "" : "."
+        let components = path.split(separator: "/")
+        for (index, component) in components.enumerated() {
+            current += "/" + component
+            try makeDirectory(current, mode: index == components.count - 1 ? mode : 0o755)
+        }
+    }
+
     /// Flushes a directory's entries (after a rename or create inside it) to stable storage.
     package static func syncDirectory(_ path: String) throws(Errno) {
         let handle = try FileHandle.open(directoryAt: path)
