@@ -35,6 +35,12 @@ struct ReportCommand: AsyncParsableCommand {
                     code: .notFound, message: "\(link.node)'s output \(link.output!) is missing from the store")
             }
             let html = try HTMLReport.render(run: run, links: replay.links, store: store)
+            let parent = URL(fileURLWithPath: out).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
+                throw StoreError(code: .invalidInput, message: "--out \(out): the directory \(parent) does not exist")
+            }
             do {
                 try Data(html.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
             } catch {

@@ -32,6 +32,15 @@ import Testing
         print(json.dumps({"errors": c.errors, "images": c.images, "text": c.text}))
         """#
 
+    @Test func aReportIntoAMissingDirectoryIsInvalidInput() throws {
+        let workspace = try AuditWorkspace()
+        try workspace.succeed(["run", try workspace.writePlan(scenes: 1)])
+        let page = workspace.root + "/nowhere/report.html"
+        let result = try workspace.framechain(["report", "latest", "--out", page])
+        #expect(result.status == 2)
+        #expect(result.error == "Error: --out \(page): the directory \(workspace.root)/nowhere does not exist\n")
+    }
+
     @Test func reportIsWellFormedShowsEveryImageAndEscapesUserText() throws {
         let workspace = try AuditWorkspace()
         let hostile = "<script>alert('x')</script> & \"quotes\""
