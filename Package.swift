@@ -6,7 +6,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "Formats", targets: ["Formats"]),
         .library(name: "Chain", targets: ["Chain"]),
+        .library(name: "Backends", targets: ["Backends"]),
         .executable(name: "framechain", targets: ["Tool"]),
     ],
     dependencies: [
@@ -25,23 +27,34 @@ let package = Package(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
         .target(name: "Store", dependencies: ["CSQLite", "CCrypto"]),
+        // JSON (strict parser, RFC 8785) and imaging (PNG, zlib): pure formats that Chain, Backends and
+        // later the proxy all read and write; no I/O beyond zlib.
+        .target(name: "Formats", dependencies: ["CZlib"]),
+        // Plans, prompts, keys, the graph, the scheduler and audit. Knows no HTTP, no subprocess, no provider.
+        .target(name: "Chain", dependencies: ["Store", "Formats"]),
+        // Every generator: procedural, command, Replicate, OpenAI, and their HTTP and retry support.
         .target(
-            name: "Chain",
+            name: "Backends",
             dependencies: [
-                "Store", "CZlib",
+                "Store", "Formats", "Chain",
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
             ]),
         .executableTarget(
             name: "Tool",
             dependencies: [
-                "Store", "Chain",
+                "Store", "Formats", "Chain", "Backends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .target(name: "FrameChainTestKit", path: "Tests/FrameChainTestKit"),
+        .target(name: "FrameChainTestKit", dependencies: ["Formats"], path: "Tests/FrameChainTestKit"),
         .testTarget(name: "StoreTests", dependencies: ["Store", "FrameChainTestKit"]),
-        .testTarget(name: "ChainTests", dependencies: ["Chain", "Store", "FrameChainTestKit"], exclude: ["Servers"]),
-        .testTarget(name: "ToolTests", dependencies: ["Tool", "Store", "Chain", "FrameChainTestKit"]),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats", "FrameChainTestKit"]),
+        .testTarget(name: "ChainTests", dependencies: ["Chain", "Formats", "Store", "FrameChainTestKit"]),
+        .testTarget(
+            name: "BackendsTests", dependencies: ["Backends", "Chain", "Formats", "Store", "FrameChainTestKit"],
+            exclude: ["Servers"]),
+        .testTarget(name: "ArchitectureTests"),
+        .testTarget(name: "ToolTests", dependencies: ["Tool", "Store", "Formats", "Chain", "Backends", "FrameChainTestKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

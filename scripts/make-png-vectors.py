@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes Tests/ChainTests/PNGVector.swift: small PNGs built without framechain, with their expected RGB8.
+"""Writes Tests/FormatsTests/PNGVector.swift: small PNGs built without framechain, with their expected RGB8.
 
-Usage: python3 scripts/make-png-vectors.py > Tests/ChainTests/PNGVector.swift
+Usage: python3 scripts/make-png-vectors.py > Tests/FormatsTests/PNGVector.swift
 """
 import zlib, struct, random
 random.seed(7)

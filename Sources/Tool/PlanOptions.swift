@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backends
 import Chain
 import Foundation
 import Store

@@ -1,3 +1,4 @@
+import Formats
 import FrameChainTestKit
 import Foundation
 import Testing

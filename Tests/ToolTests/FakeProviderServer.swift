@@ -7,8 +7,8 @@ import Testing
     import Darwin
 #endif
 
-/// The fake Replicate/OpenAI server of `ChainTests/Servers/fake_provider.py`, as a child process on 127.0.0.1,
-/// for the process-level tests. (ChainTests has an async twin, `FakeProvider`; this one talks to the server over a
+/// The fake Replicate/OpenAI server of `BackendsTests/Servers/fake_provider.py`, as a child process on 127.0.0.1,
+/// for the process-level tests. (BackendsTests has an async twin, `FakeProvider`; this one talks to the server over a
 /// plain socket so that ToolTests needs no HTTP client.)
 ///
 /// Call ``stop()`` when done (it is idempotent; `deinit` calls it too).
@@ -21,10 +21,10 @@ final class FakeProviderServer {
     /// `http://127.0.0.1:<port>`.
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// The server script, found next to the ChainTests sources.
+    /// The server script, found next to the BackendsTests sources.
     static var script: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("ChainTests/Servers/fake_provider.py").path
+            .appendingPathComponent("BackendsTests/Servers/fake_provider.py").path
     }
 
     /// Starts the server playing `scenario` and waits for it to print its port.

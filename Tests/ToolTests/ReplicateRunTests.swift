@@ -9,7 +9,7 @@ import Testing
 #endif
 
 /// End-to-end runs of the built `framechain` with the `replicate` backend against the fake server
-/// (`ChainTests/Servers/fake_provider.py`) on 127.0.0.1: real processes, real HTTP, real signals.
+/// (`BackendsTests/Servers/fake_provider.py`) on 127.0.0.1: real processes, real HTTP, real signals.
 @Suite(.serialized) struct ReplicateRunTests {
     /// A token distinctive enough that any copy of it, anywhere, is a leak.
     static let token = "r8_SECRET_e2e_4f1c9a"

@@ -1,3 +1,4 @@
+import Formats
 import Store
 
 /// One image in an ancestry: the generation that made it, or the root image that nothing in the store made.

@@ -1,3 +1,4 @@
+import Formats
 import Store
 
 /// What changed between two recorded runs, node by node.

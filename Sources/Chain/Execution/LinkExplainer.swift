@@ -1,3 +1,4 @@
+import Formats
 import Store
 
 /// Explains why a link needs generating, against the latest recorded attempt at the same node (SPEC §5 reasons).

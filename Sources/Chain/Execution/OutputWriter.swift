@@ -1,3 +1,4 @@
+import Formats
 import Store
 
 #if canImport(Glibc)

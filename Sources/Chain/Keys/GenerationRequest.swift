@@ -1,3 +1,4 @@
+import Formats
 import Store
 
 /// A request (format `framechain.request/v1`): every input that can change a generation's output, and

@@ -1,3 +1,5 @@
+import Formats
+
 /// A storyboard plan (`framechain.plan/v1`), as decoded and validated by ``PlanLoader``.
 ///
 /// See SPEC §2 for the file format. A plan value holds no file-system state except the resolved

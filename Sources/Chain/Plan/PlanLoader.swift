@@ -1,3 +1,4 @@
+import Formats
 import Store
 
 /// Reads and validates plan files (`framechain.plan/v1`, SPEC §2).
