@@ -26,7 +26,14 @@ import Testing
             ],
             "Chain knows no HTTP, no subprocess and no provider"
         ),
-        ("Backends", ["Tool", "Proxy", "Remote", "ArgumentParser"], "Backends depends on Chain and Store, never the other way"),
+        (
+            "Backends", ["FoundationNetworking", "Tool", "Proxy", "Remote", "ArgumentParser"],
+            "Backends depends on Chain and Store, never the other way, and speaks HTTP through AsyncHTTPClient"
+        ),
+        (
+            "Tool", ["FoundationNetworking"],
+            "FoundationNetworking links libcurl and ~30 libraries the loader resolves at every start"
+        ),
     ]
 
     /// The repository's `Sources` folder, found from this file's path.
