@@ -96,6 +96,10 @@ public struct ChainRunner: Sendable {
     }
 
     func status(of prepared: Prepared) throws -> StatusReport {
+        try store.readingSnapshot { try predict(prepared) }
+    }
+
+    private func predict(_ prepared: Prepared) throws -> StatusReport {
         let explainer = LinkExplainer(store: store, previous: prepared.previous)
         var outputs: [NodeID: Digest] = [:]
         var links: [LinkStatus] = []
@@ -126,10 +130,10 @@ public struct ChainRunner: Sendable {
             if let generation = try store.cachedOutput(for: key) {
                 outputs[node] = generation.output
                 if let version = generation.modelVersion {
-                    var entry = versions[version] ?? (generation.createdAt, [])
-                    entry.since = min(entry.since, generation.createdAt)
-                    entry.nodes.append(node)
-                    versions[version] = entry
+                    // In place: a copy of the entry would copy its node list once per link.
+                    versions[version, default: (generation.createdAt, [])].since =
+                        min(versions[version]?.since ?? generation.createdAt, generation.createdAt)
+                    versions[version]!.nodes.append(node)
                 }
                 links.append(
                     LinkStatus(
