@@ -417,7 +417,7 @@ extension Store {
             }
             let escaped = reference.escapedForLike
             return try db.rows(
-                "SELECT \(RunRecord.columns) FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 2", escaped + "%"
+                "SELECT \(RunRecord.columns) FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6", escaped + "%"
             ).map(RunRecord.init(row:))
         }
         switch found.count {
@@ -427,8 +427,10 @@ extension Store {
                 code: .notFound,
                 message: reference == "latest" ? "the store has no runs yet" : "no run matches \"\(reference)\"")
         default:
+            let listed = found.prefix(5).map(\.id).joined(separator: ", ") + (found.count > 5 ? ", …" : "")
             throw StoreError(
-                code: .notFound, message: "\"\(reference)\" matches more than one run; give more of the id")
+                code: .notFound,
+                message: "\"\(reference)\" is ambiguous: it matches more than one run (\(listed)); give more of the id")
         }
     }
 

@@ -14,4 +14,9 @@ struct FrameChainCommand: AsyncParsableCommand {
             GCCommand.self, ReportCommand.self, BlobCommand.self,
         ]
     )
+
+    /// Parses the command line with the global options allowed before the subcommand, then runs the command.
+    static func main() async {
+        await main(GlobalArguments.normalized(Array(CommandLine.arguments.dropFirst())))
+    }
 }

@@ -22,7 +22,7 @@ struct ImportCommand: AsyncParsableCommand {
     func run() async throws {
         try await ExitStatus.reportingErrors {
             let summary = try StoreBundle.importBundle(at: file, intoStoreAt: global.storeDirectory)
-            StandardStream.output.writeLine(
+            global.inform(
                 "imported run \(summary.runIDs.joined(separator: ", ")): \(summary.generations) generations, "
                     + "\(summary.blobsAdded) blobs added, \(summary.blobsPresent) already present")
         }
