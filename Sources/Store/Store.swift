@@ -32,6 +32,7 @@ public final class Store: Sendable {
     public init(directory: String) throws(StoreError) {
         self.directory = directory
         self.blobs = BlobStore(root: directory)
+        try Self.checkWriteAheadLog(in: directory)
         try blobs.createLayout()
         let database: Database
         do {

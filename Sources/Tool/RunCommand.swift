@@ -73,6 +73,10 @@ struct RunCommand: AsyncParsableCommand {
             defer { trap.cancel() }
             let result = try await task.value
             meter.finish()
+            // Copy the run's commits into framechain.sqlite without waiting for other processes, so that the main
+            // file alone is a complete copy of the store (docs/STORE-FORMAT.md, backing up). A failure loses
+            // nothing: the commits stay in the write-ahead log.
+            _ = try? store.checkpoint(waiting: false)
             return result
         }
         if json {
