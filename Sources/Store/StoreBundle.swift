@@ -32,6 +32,10 @@ public enum StoreBundle {
         public let blobsPresent: Int
         /// Generations in the bundle.
         public let generations: Int
+        /// Runs the store already had with identical content: left as they were.
+        public var unchanged: [String] = []
+        /// Runs the store already had with other content, imported under a new id (`--rename`): old id → new id.
+        public var renamed: [String: String] = [:]
     }
 
     static let schema = """
@@ -206,10 +210,11 @@ public enum StoreBundle {
     ///   - directory: The store directory (created if missing).
     /// - Returns: What was imported.
     /// - Throws: ``StoreError`` `invalidInput` for a bad bundle (the store is then left unchanged).
-    public static func importBundle(at path: String, intoStoreAt directory: String) throws(StoreError) -> ImportSummary
+    public static func importBundle(at path: String, intoStoreAt directory: String, renaming: Bool = false)
+        throws(StoreError) -> ImportSummary
     {
         try FileHasher.checkRegularFile(at: path)
-        let contents: Contents
+        var contents: Contents
         let bundle: Database
         do {
             bundle = try Database(readOnlyAt: path)
@@ -245,8 +250,15 @@ public enum StoreBundle {
                 message: "\(path) is not a valid bundle: blob \(first) is referenced but neither in the bundle nor in the store")
         }
         let store = try Store(directory: directory)
+        let settled = try settlingExistingRuns(contents, bundle: path, in: store, renaming: renaming)
+        contents = settled.contents
+        if contents.runs.isEmpty {
+            return ImportSummary(
+                runIDs: [], blobsAdded: 0, blobsPresent: 0, generations: 0, unchanged: settled.unchanged)
+        }
         for digest in absent {
-            guard try store.contains(digest) else {
+            // A blob the bundle does not carry is taken from the store only after its bytes are re-hashed.
+            guard try intactLocally(digest, in: store, bundle: path) else {
                 throw StoreError(
                     code: .invalidInput,
                     message:
@@ -273,7 +285,8 @@ public enum StoreBundle {
         var present = 0
         do throws(StoreError) {
             for record in contents.blobs {
-                if try store.contains(record.digest) {
+                // A local copy is trusted only after it is re-hashed; a damaged one is replaced by the bundle's.
+                if try store.contains(record.digest), (try? store.isIntact(record.digest)) == true {
                     present += 1
                     continue
                 }
@@ -329,7 +342,21 @@ public enum StoreBundle {
         }
         return ImportSummary(
             runIDs: contents.runs.map(\.id), blobsAdded: staged.count, blobsPresent: present,
-            generations: contents.generations.count)
+            generations: contents.generations.count, unchanged: settled.unchanged, renamed: settled.renamed)
+    }
+
+    /// Whether the store holds `digest` with bytes that hash to it (re-hashed now).
+    ///
+    /// - Throws: ``StoreError`` `integrity` when the store's copy is damaged: the bundle relies on it.
+    private static func intactLocally(_ digest: Digest, in store: Store, bundle path: String) throws(StoreError)
+        -> Bool
+    {
+        do { return try store.isIntact(digest) } catch StoreError.integrity {
+            throw StoreError(
+                code: .integrity,
+                message: "\(path) relies on blob \(digest), which it does not carry, and the store's copy is corrupt "
+                    + "(run `framechain verify`)")
+        }
     }
 
     /// Reads and checks everything in a bundle without touching any store.
