@@ -376,6 +376,9 @@ public enum StoreBundle {
         for row in try bundle.rows("PRAGMA quick_check") where row.string(0) != "ok" {
             throw fail("the database is damaged: \(row.string(0) ?? "?")")
         }
+        guard try bundle.row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'bundle_meta'")?
+            .int(0) == 1
+        else { throw fail("it has no bundle_meta table (an empty file, or not written by framechain export)") }
         guard try bundle.row("SELECT value FROM bundle_meta WHERE key = 'format'")?.string(0) == format else {
             throw fail("bundle_meta.format is not \(format)")
         }
@@ -386,6 +389,8 @@ public enum StoreBundle {
             let record = BlobRecord(
                 digest: digest, size: row.int(1) ?? -1,
                 mediaType: row.string(2).flatMap(MediaType.init(rawValue:)), createdAt: row.string(3) ?? "")
+            // A hostile bundle may drop the tables' primary keys: every entry must be unique.
+            guard sizes[digest] == nil else { throw fail("blob \(digest) is listed twice in blobs") }
             contents.blobs.append(record)
             sizes[digest] = record.size
         }
@@ -398,7 +403,9 @@ public enum StoreBundle {
             guard sizes[digest] == bytes.count else {
                 throw fail("blob \(digest) has \(bytes.count) bytes but its blobs row is missing or says otherwise")
             }
-            contents.stored.insert(digest)
+            guard contents.stored.insert(digest).inserted else {
+                throw fail("blob \(digest) has its bytes twice in blob_data")
+            }
         }
         for record in contents.blobs where !contents.stored.contains(record.digest) {
             throw fail("blob \(record.digest) has a row but no bytes")
@@ -408,8 +415,12 @@ public enum StoreBundle {
             let key = try digest(row, 0, "generation_inputs.key")
             inputs[key, default: []].append(try digest(row, 2, "generation_inputs.digest"))
         }
+        var seenKeys: Set<Digest> = []
         for row in try bundle.rows("SELECT \(generationColumns) FROM generations") {
             let key = try digest(row, 0, "generations.key")
+            guard seenKeys.insert(key).inserted else {
+                throw fail("generation \(key) is listed twice in generations")
+            }
             let request = row.string(1) ?? ""
             let actual = SHA256.hash(data: Array(request.utf8))
             guard actual == key else { throw fail("generation \(key): its request text hashes to \(actual)") }
@@ -437,7 +448,8 @@ public enum StoreBundle {
         }
         for row in try bundle.rows("SELECT \(RunRecord.columns) FROM runs") {
             guard let id = row.string(0), !id.isEmpty, id.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" })
-            else { throw fail("a run id is empty or not printable ASCII") }
+            else { throw fail("a run id is empty, not printable ASCII, or holds a '/'") }
+            guard !contents.runs.contains(where: { $0.id == id }) else { throw fail("run \(id) is listed twice in runs") }
             guard let status = RunStatus(rawValue: row.string(8) ?? "") else {
                 throw fail("run \(id) has no valid status")
             }
@@ -451,6 +463,7 @@ public enum StoreBundle {
         }
         if contents.runs.isEmpty { throw fail("it holds no run") }
         let runIDs = Set(contents.runs.map(\.id))
+        var seenLinks: Set<String> = []
         for row in try bundle.rows("SELECT run_id, \(RunLinkRecord.columns) FROM run_links ORDER BY run_id, position") {
             guard let runID = row.string(0), runIDs.contains(runID) else {
                 throw fail("a run link names an absent run")
@@ -458,6 +471,9 @@ public enum StoreBundle {
             guard let node = row.string(1), !node.isEmpty else { throw fail("a link of run \(runID) has no node") }
             guard let outcome = LinkOutcome(rawValue: row.string(5) ?? "") else {
                 throw fail("link \(runID):\(node) has no valid outcome")
+            }
+            guard seenLinks.insert(runID + "\u{0}" + node).inserted else {
+                throw fail("link \(runID):\(node) is listed twice in run_links")
             }
             contents.links.append(
                 (
