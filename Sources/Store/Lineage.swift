@@ -267,6 +267,18 @@ extension Store {
         }
         let blob = BlobRecord(
             digest: staged.digest, size: staged.size, mediaType: staged.mediaType, createdAt: generation.createdAt)
+        do {
+            return try commitRows(blob: blob, generation: generation, link: link, runID: runID)
+        } catch {
+            // Nothing was recorded (a full disk, say): take the published file back out, leaving the store as it was.
+            removeUnrecorded([blob.digest])
+            throw error
+        }
+    }
+
+    private func commitRows(blob: BlobRecord, generation: GenerationRecord, link: RunLinkRecord, runID: String)
+        throws(StoreError) -> Digest
+    {
         let blobs = self.blobs
         return try write { db in
             try Self.insert(blob, into: db)
