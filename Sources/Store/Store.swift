@@ -47,6 +47,7 @@ public final class Store: Sendable {
             throw StoreError(code: .database, message: "store database: \(error)")
         }
         self.connection = Mutex(database)
+        recoverInterruptedCollection()
     }
 
     /// Refuses, with who owns it, a store directory this user may not even read (another user's private store);
