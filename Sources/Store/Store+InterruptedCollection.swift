@@ -29,7 +29,9 @@ extension Store {
         var pending: [(path: String, digest: Digest)] = []
         for name in names where name.hasPrefix(Self.collectionPrefix) {
             let parts = name.dropFirst(Self.collectionPrefix.count).split(separator: "-")
-            guard parts.count == 2, let pid = Int32(parts[0]), let digest = Digest(hexString: parts[1]) else { continue }
+            guard parts.count == 2, let pid = Int32(parts[0]), let digest = Digest(hexString: parts[1]) else {
+                continue
+            }
             guard (includingOwn && pid == getpid()) || !Self.processIsAlive(pid) else { continue }
             pending.append((blobs.stagingDirectory + "/" + name, digest))
         }

@@ -376,9 +376,11 @@ public enum StoreBundle {
         for row in try bundle.rows("PRAGMA quick_check") where row.string(0) != "ok" {
             throw fail("the database is damaged: \(row.string(0) ?? "?")")
         }
-        guard try bundle.row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'bundle_meta'")?
-            .int(0) == 1
-        else { throw fail("it has no bundle_meta table (an empty file, or not written by framechain export)") }
+        let metaTables = try bundle.row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'bundle_meta'")?.int(0)
+        guard metaTables == 1 else {
+            throw fail("it has no bundle_meta table (an empty file, or not written by framechain export)")
+        }
         guard try bundle.row("SELECT value FROM bundle_meta WHERE key = 'format'")?.string(0) == format else {
             throw fail("bundle_meta.format is not \(format)")
         }
@@ -449,7 +451,9 @@ public enum StoreBundle {
         for row in try bundle.rows("SELECT \(RunRecord.columns) FROM runs") {
             guard let id = row.string(0), !id.isEmpty, id.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" })
             else { throw fail("a run id is empty, not printable ASCII, or holds a '/'") }
-            guard !contents.runs.contains(where: { $0.id == id }) else { throw fail("run \(id) is listed twice in runs") }
+            guard !contents.runs.contains(where: { $0.id == id }) else {
+                throw fail("run \(id) is listed twice in runs")
+            }
             guard let status = RunStatus(rawValue: row.string(8) ?? "") else {
                 throw fail("run \(id) has no valid status")
             }

@@ -54,8 +54,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     static func io(_ what: String, _ path: String, _ errno: Errno) -> StoreError {
         StoreError(
-            code: errno == .notFound ? .notFound : .io, message: "\(path): \(what): \(errno)\(hint(for: errno.rawValue))",
-            cause: errno)
+            code: errno == .notFound ? .notFound : .io,
+            message: "\(path): \(what): \(errno)\(hint(for: errno.rawValue))", cause: errno)
     }
 
     /// What a user can do about a system error that is not framechain's to fix: a full disk, a read-only store.

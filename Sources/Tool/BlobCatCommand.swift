@@ -14,7 +14,9 @@ struct BlobCatCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: ArgumentHelp("The blob's digest, sha256:<64 hex>, or a unique prefix of at least 8 hex digits.", valueName: "digest"))
+    @Argument(
+        help: ArgumentHelp(
+            "The blob's digest, sha256:<64 hex>, or a unique prefix of at least 8 hex digits.", valueName: "digest"))
     var digest: String
 
     func run() async throws {

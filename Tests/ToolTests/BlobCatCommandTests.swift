@@ -1,5 +1,5 @@
-import FrameChainTestKit
 import Foundation
+import FrameChainTestKit
 import Testing
 
 @testable import Store
@@ -107,7 +107,8 @@ import Testing
             let short = try runFramechain(["blob", "cat", "--store", store, String(hex.prefix(7))], scratch: directory)
             #expect(short.status == 2)
             #expect(
-                short.error == "Error: '\(hex.prefix(7))' is too short for a digest prefix: give at least 8 hex digits\n")
+                short.error
+                    == "Error: '\(hex.prefix(7))' is too short for a digest prefix: give at least 8 hex digits\n")
             let unknown = try runFramechain(["blob", "cat", "--store", store, "00000000"], scratch: directory)
             #expect(unknown.status == 2)
             #expect(unknown.error == "Error: no stored blob has a digest starting with sha256:00000000\n")

@@ -1,5 +1,5 @@
-import FrameChainTestKit
 import Foundation
+import FrameChainTestKit
 import Testing
 
 @testable import Store
@@ -65,17 +65,24 @@ import Testing
     @Test func jsonBeforeTheSubcommandReachesIt() throws {
         try withTemporaryDirectory { (directory) throws in
             try writeFile(directory + "/a", Array("hello".utf8))
-            #expect(try runFramechain(["--store", "S", "blob", "put", "a"], scratch: directory, workingDirectory: directory).status == 0)
-            let before = try runFramechain(["--json", "--store", "S", "verify"], scratch: directory, workingDirectory: directory)
-            let after = try runFramechain(["verify", "--store", "S", "--json"], scratch: directory, workingDirectory: directory)
+            #expect(
+                try runFramechain(
+                    ["--store", "S", "blob", "put", "a"], scratch: directory, workingDirectory: directory
+                ).status == 0)
+            let before = try runFramechain(
+                ["--json", "--store", "S", "verify"], scratch: directory, workingDirectory: directory)
+            let after = try runFramechain(
+                ["verify", "--store", "S", "--json"], scratch: directory, workingDirectory: directory)
             #expect(before.status == 0)
             #expect(before.outputText.hasPrefix("{"))
             #expect(before.outputText == after.outputText)
-            let quiet = try runFramechain(["-q", "--store", "S", "verify"], scratch: directory, workingDirectory: directory)
+            let quiet = try runFramechain(
+                ["-q", "--store", "S", "verify"], scratch: directory, workingDirectory: directory)
             #expect(quiet.status == 0)
             #expect(quiet.outputText == "")
             // A command without JSON output refuses --json wherever it stands: a usage error, not silence.
-            let refused = try runFramechain(["--json", "--store", "S", "blob", "put", "a"], scratch: directory, workingDirectory: directory)
+            let refused = try runFramechain(
+                ["--json", "--store", "S", "blob", "put", "a"], scratch: directory, workingDirectory: directory)
             #expect(refused.status == 64)
             #expect(refused.error.contains("Unknown option '--json'"))
         }
@@ -86,18 +93,35 @@ import Testing
             GlobalArguments.normalized(["--store", "s", "--json", "runs", "list"])
                 == ["runs", "list", "--store", "s", "--json"])
         #expect(
-            GlobalArguments.normalized(["-q", "blob", "hash", "--", "--store"]) == ["blob", "hash", "-q", "--", "--store"])
+            GlobalArguments.normalized(["-q", "blob", "hash", "--", "--store"]) == [
+                "blob", "hash", "-q", "--", "--store",
+            ])
         #expect(GlobalArguments.normalized(["run", "p.json", "--jobs", "-1"]) == ["run", "p.json", "--jobs=-1"])
         #expect(GlobalArguments.normalized(["run", "--", "--jobs", "-1"]) == ["run", "--", "--jobs", "-1"])
         #expect(GlobalArguments.normalized(["--store"]) == ["--store"])
     }
 
     @Test(arguments: [
-        (["run", "p.json", "--jobs", "0"], "The value '0' is invalid for '--jobs <n>': give a whole number from 1 to 256"),
-        (["run", "p.json", "--jobs", "-1"], "The value '-1' is invalid for '--jobs <n>': give a whole number from 1 to 256"),
-        (["run", "p.json", "--jobs", "many"], "The value 'many' is invalid for '--jobs <n>': give a whole number from 1 to 256"),
-        (["verify", "--jobs", "1000"], "The value '1000' is invalid for '--jobs <n>': give a whole number from 1 to 256"),
-        (["gc", "--grace", "-5"], "The value '-5' is invalid for '--grace <seconds>': give a whole number from 0 to 315360000"),
+        (
+            ["run", "p.json", "--jobs", "0"],
+            "The value '0' is invalid for '--jobs <n>': give a whole number from 1 to 256"
+        ),
+        (
+            ["run", "p.json", "--jobs", "-1"],
+            "The value '-1' is invalid for '--jobs <n>': give a whole number from 1 to 256"
+        ),
+        (
+            ["run", "p.json", "--jobs", "many"],
+            "The value 'many' is invalid for '--jobs <n>': give a whole number from 1 to 256"
+        ),
+        (
+            ["verify", "--jobs", "1000"],
+            "The value '1000' is invalid for '--jobs <n>': give a whole number from 1 to 256"
+        ),
+        (
+            ["gc", "--grace", "-5"],
+            "The value '-5' is invalid for '--grace <seconds>': give a whole number from 0 to 315360000"
+        ),
     ])
     func aBadOptionValueNamesTheValidRange(arguments: [String], message: String) throws {
         try withTemporaryDirectory { (directory) throws in

@@ -42,15 +42,21 @@ private func withoutPrimaryKey(_ table: String) -> String {
 let hostileBundles: [HostileBundle] = [
     HostileBundle(
         "an empty file", .bytes { _ in [] },
-        "$BUNDLE is not a valid bundle: it has no bundle_meta table (an empty file, or not written by framechain export)"),
+        "$BUNDLE is not a valid bundle: it has no bundle_meta table (an empty file, or not written by framechain export)"
+    ),
     HostileBundle(
         "text, not a database", .bytes { _ in Array("this is not a database at all, just text".utf8) },
         "$BUNDLE is not a valid bundle: file is not a database"),
     HostileBundle(
         "truncated to a third", .bytes { Array($0.prefix($0.count / 3)) },
         "$BUNDLE is not a valid bundle: database disk image is malformed"),
-    HostileBundle("a directory", .special { try FileManager.default.createDirectory(atPath: $0, withIntermediateDirectories: false) }, "$BUNDLE: is a directory"),
-    HostileBundle("a FIFO (reading it would block)", .special { path in #expect(mkfifo(path, 0o600) == 0) }, "$BUNDLE: is not a regular file"),
+    HostileBundle(
+        "a directory",
+        .special { try FileManager.default.createDirectory(atPath: $0, withIntermediateDirectories: false) },
+        "$BUNDLE: is a directory"),
+    HostileBundle(
+        "a FIFO (reading it would block)", .special { path in #expect(mkfifo(path, 0o600) == 0) },
+        "$BUNDLE: is not a regular file"),
     HostileBundle(
         "another bundle format", .sql("UPDATE bundle_meta SET value = 'framechain.bundle/v9' WHERE key = 'format'"),
         "$BUNDLE is not a valid bundle: bundle_meta.format is not framechain.bundle/v1"),
@@ -59,37 +65,48 @@ let hostileBundles: [HostileBundle] = [
         .sql("UPDATE blob_data SET bytes = zeroblob(length(bytes)) WHERE rowid = (SELECT min(rowid) FROM blob_data)"),
         "$BUNDLE is not a valid bundle: the bytes of blob $FIRSTBLOB hash to sha256:"),
     HostileBundle(
-        "a declared size of 1 TB", .sql("UPDATE blobs SET size = 1099511627776 WHERE rowid = (SELECT min(rowid) FROM blob_data)"),
+        "a declared size of 1 TB",
+        .sql("UPDATE blobs SET size = 1099511627776 WHERE rowid = (SELECT min(rowid) FROM blob_data)"),
         "$BUNDLE is not a valid bundle: blob $FIRSTBLOB has "),
     HostileBundle(
         "a path with .. where a digest belongs", .sql("UPDATE runs SET plan = 'sha256:../../../../etc/passwd'"),
-        "$BUNDLE is not a valid bundle: runs.plan of $RUN \"sha256:../../../../etc/passwd\" is not a digest (sha256:<64 lowercase hex>)"),
+        "$BUNDLE is not a valid bundle: runs.plan of $RUN \"sha256:../../../../etc/passwd\" is not a digest (sha256:<64 lowercase hex>)"
+    ),
     HostileBundle(
-        "an absolute path as a run id", .sql("UPDATE runs SET id = '/etc/passwd'; UPDATE run_links SET run_id = '/etc/passwd'"),
+        "an absolute path as a run id",
+        .sql("UPDATE runs SET id = '/etc/passwd'; UPDATE run_links SET run_id = '/etc/passwd'"),
         "$BUNDLE is not a valid bundle: a run id is empty, not printable ASCII, or holds a '/'"),
     HostileBundle(
         "an upper-case digest", .sql("UPDATE generation_inputs SET digest = upper(digest) WHERE rowid = 1"),
         "$BUNDLE is not a valid bundle: generation_inputs.digest \"SHA256:"),
     HostileBundle(
-        "a request text that does not hash to its key", .sql("UPDATE generations SET request = replace(request, 'scene', 'SCENE') WHERE rowid = 1"),
+        "a request text that does not hash to its key",
+        .sql("UPDATE generations SET request = replace(request, 'scene', 'SCENE') WHERE rowid = 1"),
         "$BUNDLE is not a valid bundle: generation sha256:"),
     HostileBundle(
-        "a blob listed twice", .sql(withoutPrimaryKey("blobs") + "INSERT INTO blobs SELECT * FROM blobs WHERE rowid = 1"),
+        "a blob listed twice",
+        .sql(withoutPrimaryKey("blobs") + "INSERT INTO blobs SELECT * FROM blobs WHERE rowid = 1"),
         "$BUNDLE is not a valid bundle: blob $FIRSTBLOB is listed twice in blobs"),
     HostileBundle(
-        "a blob's bytes stored twice", .sql(withoutPrimaryKey("blob_data") + "INSERT INTO blob_data SELECT * FROM blob_data WHERE rowid = 1"),
+        "a blob's bytes stored twice",
+        .sql(withoutPrimaryKey("blob_data") + "INSERT INTO blob_data SELECT * FROM blob_data WHERE rowid = 1"),
         "$BUNDLE is not a valid bundle: blob $FIRSTBLOB has its bytes twice in blob_data"),
     HostileBundle(
         "the run listed twice", .sql(withoutPrimaryKey("runs") + "INSERT INTO runs SELECT * FROM runs"),
         "$BUNDLE is not a valid bundle: run $RUN is listed twice in runs"),
     HostileBundle(
-        "a link listed twice", .sql(withoutPrimaryKey("run_links") + "INSERT INTO run_links SELECT * FROM run_links WHERE node = 'end/3'"),
+        "a link listed twice",
+        .sql(withoutPrimaryKey("run_links") + "INSERT INTO run_links SELECT * FROM run_links WHERE node = 'end/3'"),
         "$BUNDLE is not a valid bundle: link $RUN:end/3 is listed twice in run_links"),
     HostileBundle(
         "a referenced blob carried by neither the bundle nor the store",
-        .sql("DELETE FROM blobs WHERE digest = (SELECT plan FROM runs); DELETE FROM blob_data WHERE digest = (SELECT plan FROM runs)"),
+        .sql(
+            "DELETE FROM blobs WHERE digest = (SELECT plan FROM runs); DELETE FROM blob_data WHERE digest = (SELECT plan FROM runs)"
+        ),
         "$BUNDLE is not a valid bundle: blob $PLAN is referenced but neither in the bundle nor in the store"),
-    HostileBundle("no run at all", .sql("DELETE FROM run_links; DELETE FROM runs"), "$BUNDLE is not a valid bundle: it holds no run"),
+    HostileBundle(
+        "no run at all", .sql("DELETE FROM run_links; DELETE FROM runs"),
+        "$BUNDLE is not a valid bundle: it holds no run"),
     HostileBundle(
         "a run id the store already has, with other content",
         .sql("UPDATE runs SET id = 'taken'; UPDATE run_links SET run_id = 'taken'"),
@@ -102,14 +119,17 @@ let hostileBundles: [HostileBundle] = [
         let (workspace, _, bundle, _) = try ImportCommandTests.exportedRun()
         let exported = try Store(directory: workspace.store).resolveRun("latest")
         let firstBlob = try #require(
-            try Database(readOnlyAt: bundle).row("SELECT digest FROM blob_data WHERE rowid = (SELECT min(rowid) FROM blob_data)")?
+            try Database(readOnlyAt: bundle).row(
+                "SELECT digest FROM blob_data WHERE rowid = (SELECT min(rowid) FROM blob_data)")?
                 .string(0))
         // The target store holds a run of another plan, under the id `taken`.
         let target = workspace.root + "/target-store"
-        let otherPlan = try workspace.writePlan("other.json", scenes: 1, prompt: { "other \($1) \($0)" }, planName: "other")
+        let otherPlan = try workspace.writePlan(
+            "other.json", scenes: 1, prompt: { "other \($1) \($0)" }, planName: "other")
         try workspace.succeed(["run", otherPlan], store: target)
         try workspace.execute(
-            "PRAGMA foreign_keys = OFF; UPDATE runs SET id = 'taken'; UPDATE run_links SET run_id = 'taken'", in: target)
+            "PRAGMA foreign_keys = OFF; UPDATE runs SET id = 'taken'; UPDATE run_links SET run_id = 'taken'", in: target
+        )
         let before = try AuditWorkspace.fileHashes(target)
         #expect(hostileBundles.count >= 10)
 
@@ -123,8 +143,12 @@ let hostileBundles: [HostileBundle] = [
             case .special(let make): try make(bad)
             }
             let result = try workspace.framechain(["import", bad], store: target)
-            let expected = "Error: " + row.message.replacingOccurrences(of: "$BUNDLE", with: bad)
-                .replacingOccurrences(of: "$RUN", with: exported.id).replacingOccurrences(of: "$PLAN", with: exported.plan.description)
+            let expected =
+                "Error: "
+                + row.message.replacingOccurrences(of: "$BUNDLE", with: bad)
+                .replacingOccurrences(of: "$RUN", with: exported.id).replacingOccurrences(
+                    of: "$PLAN", with: exported.plan.description
+                )
                 .replacingOccurrences(of: "$FIRSTBLOB", with: firstBlob)
             #expect(result.status == row.exitCode, "\(row.problem): \(result.error)")
             #expect(result.error.hasPrefix(expected), "\(row.problem): expected \(expected), got \(result.error)")

@@ -1,5 +1,5 @@
-import FrameChainTestKit
 import Foundation
+import FrameChainTestKit
 
 /// A valid one-scene procedural plan (tiny images, no latency) with its initial reference `bottle.png`, written
 /// to `directory/plan.json`; returns the plan's path.

@@ -1,5 +1,5 @@
-import FrameChainTestKit
 import Foundation
+import FrameChainTestKit
 import Testing
 
 @testable import Store
@@ -32,10 +32,12 @@ func copyStore(_ source: String, to destination: String, without removed: [Strin
         try withTemporaryDirectory { (directory) throws in
             let store = directory + "/store"
             try writeFile(directory + "/a", Array("hello".utf8))
-            #expect(try runFramechain(["blob", "put", "--store", store, directory + "/a"], scratch: directory).status == 0)
+            #expect(
+                try runFramechain(["blob", "put", "--store", store, directory + "/a"], scratch: directory).status == 0)
             #expect(FileManager.default.fileExists(atPath: store + "/framechain.sqlite-wal"))
             try copyStore(store, to: directory + "/copy")
-            let cat = try runFramechain(["blob", "cat", "--store", directory + "/copy", "2cf24dba"], scratch: directory)
+            let cat = try runFramechain(
+                ["blob", "cat", "--store", directory + "/copy", "2cf24dba"], scratch: directory)
             #expect(cat.status == 0)
             #expect(cat.output == Array("hello".utf8))
             #expect(try runFramechain(["verify", "--store", directory + "/copy"], scratch: directory).status == 0)
@@ -46,7 +48,8 @@ func copyStore(_ source: String, to destination: String, without removed: [Strin
         try withTemporaryDirectory { (directory) throws in
             let store = directory + "/store"
             try writeFile(directory + "/a", Array("hello".utf8))
-            #expect(try runFramechain(["blob", "put", "--store", store, directory + "/a"], scratch: directory).status == 0)
+            #expect(
+                try runFramechain(["blob", "put", "--store", store, directory + "/a"], scratch: directory).status == 0)
             let copy = directory + "/copy"
             try copyStore(store, to: copy, without: ["framechain.sqlite-wal"])
             let before = try rawFiles(of: copy)
@@ -70,10 +73,13 @@ func copyStore(_ source: String, to destination: String, without removed: [Strin
         try withTemporaryDirectory { (directory) throws in
             let store = directory + "/store"
             try writeFile(directory + "/a", Array("hello".utf8))
-            #expect(try runFramechain(["blob", "put", "--store", store, directory + "/a"], scratch: directory).status == 0)
+            #expect(
+                try runFramechain(["blob", "put", "--store", store, directory + "/a"], scratch: directory).status == 0)
             let checkpoint = try runFramechain(["store", "checkpoint", "--store", store], scratch: directory)
             #expect(checkpoint.status == 0)
-            #expect(checkpoint.outputText == "\(store)/framechain.sqlite now holds everything (the write-ahead log is empty)\n")
+            #expect(
+                checkpoint.outputText
+                    == "\(store)/framechain.sqlite now holds everything (the write-ahead log is empty)\n")
             #expect(try readFile(store + "/framechain.sqlite-wal").isEmpty)
 
             for removed in [["framechain.sqlite-wal"], ["framechain.sqlite-wal", "framechain.sqlite-shm"]] {

@@ -59,7 +59,8 @@ import Testing
         chmod(directory, 0o755)
         let store = directory + "/store"
         try writeFile(directory + "/small", Array("hello".utf8))
-        #expect(try runFramechain(["blob", "put", "--store", store, directory + "/small"], scratch: directory).status == 0)
+        #expect(
+            try runFramechain(["blob", "put", "--store", store, directory + "/small"], scratch: directory).status == 0)
         #expect(try runFramechain(["store", "checkpoint", "--store", store], scratch: directory).status == 0)
         return store
     }
@@ -77,7 +78,8 @@ import Testing
             try writeFile(directory + "/big", randomBytes(count: 3_000_000, seed: 7))
             let before = try snapshot(of: store)
 
-            let result = try Self.withFileSizeLimit(kilobytes: 1000, ["blob", "put", "--store", store, "big"], in: directory)
+            let result = try Self.withFileSizeLimit(
+                kilobytes: 1000, ["blob", "put", "--store", store, "big"], in: directory)
             #expect(result.status == 1)
             #expect(result.error.hasPrefix("Error: \(store)/tmp/put-"))
             #expect(
@@ -93,7 +95,9 @@ import Testing
         try withTemporaryDirectory { (directory) throws in
             let store = try Self.preparedStore(in: directory)
             try writeFile(directory + "/bottle.png", try readFile(fixturesDirectory() + "/images/bottle.png"))
-            let scenes = (1...4).map { #"{"reference": "harbour \#($0)", "start": "leaves \#($0)", "end": "away \#($0)"}"# }
+            let scenes = (1...4).map {
+                #"{"reference": "harbour \#($0)", "start": "leaves \#($0)", "end": "away \#($0)"}"#
+            }
             let plan = """
                 {"format": "framechain.plan/v1", "name": "full", "initial_reference": "bottle.png",
                  "generator": {"backend": "procedural", "model": "procedural-v1", "params": {"width": 256, "height": 256}},
@@ -102,7 +106,8 @@ import Testing
             try writeFile(directory + "/plan.json", Array(plan.utf8))
 
             // The write-ahead log cannot grow past 150 kB: a commit fails part-way through the run.
-            let full = try Self.withFileSizeLimit(kilobytes: 150, ["run", "--store", store, "plan.json"], in: directory)
+            let full = try Self.withFileSizeLimit(
+                kilobytes: 150, ["run", "--store", store, "plan.json"], in: directory)
             #expect(full.status == 1)
             #expect(
                 full.error.contains(
@@ -137,7 +142,8 @@ import Testing
             #expect(put.error.hasPrefix("Error: \(store)/"))
             #expect(
                 put.error.contains(
-                    ": Permission denied (the store is read-only or belongs to another user (this is uid \(isRunningAsRoot ? 65534 : geteuid()))"),
+                    ": Permission denied (the store is read-only or belongs to another user (this is uid \(isRunningAsRoot ? 65534 : geteuid()))"
+                ),
                 "\(put.error)")
             #expect(try AuditWorkspace.fileHashes(store) == before)
         }
