@@ -131,4 +131,16 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: directory + "/.framechain"))
         }
     }
+
+    @Test func quietRunPrintsNothingOnSuccess() throws {
+        try withTemporaryDirectory { (directory) throws in
+            let plan = try writeSmallPlan(in: directory)
+            let quiet = try runFramechain(["-q", "--store", directory + "/S", "run", plan], scratch: directory)
+            #expect(quiet.status == 0, "\(quiet.error)")
+            #expect(quiet.outputText == "")
+            #expect(quiet.error == "")
+            let loud = try runFramechain(["run", plan, "--store", directory + "/S"], scratch: directory)
+            #expect(loud.outputText.contains("succeeded: 3 links, 3 hits"))
+        }
+    }
 }
