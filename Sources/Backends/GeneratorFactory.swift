@@ -25,6 +25,7 @@ public enum GeneratorFactory {
             try GeneratorOptions(spec.options).checkKnown(
                 ["latency_ms", "fail_rate", "seed", "retries", "retry_base_ms", "retry_max_ms"], backend: "procedural")
             _ = try RetryPolicy(options: spec.options)
+            _ = try ProceduralGenerator.size(from: spec.params)
             return try ProceduralGenerator(options: spec.options)
         case "command":
             _ = try CommandGenerator.Settings(options: spec.options)

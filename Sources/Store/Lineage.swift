@@ -267,6 +267,18 @@ extension Store {
         }
         let blob = BlobRecord(
             digest: staged.digest, size: staged.size, mediaType: staged.mediaType, createdAt: generation.createdAt)
+        do {
+            return try commitRows(blob: blob, generation: generation, link: link, runID: runID)
+        } catch {
+            // Nothing was recorded (a full disk, say): take the published file back out, leaving the store as it was.
+            removeUnrecorded([blob.digest])
+            throw error
+        }
+    }
+
+    private func commitRows(blob: BlobRecord, generation: GenerationRecord, link: RunLinkRecord, runID: String)
+        throws(StoreError) -> Digest
+    {
         let blobs = self.blobs
         return try write { db in
             try Self.insert(blob, into: db)
@@ -417,7 +429,7 @@ extension Store {
             }
             let escaped = reference.escapedForLike
             return try db.rows(
-                "SELECT \(RunRecord.columns) FROM runs WHERE id LIKE ? ESCAPE '\\' LIMIT 2", escaped + "%"
+                "SELECT \(RunRecord.columns) FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6", escaped + "%"
             ).map(RunRecord.init(row:))
         }
         switch found.count {
@@ -427,8 +439,10 @@ extension Store {
                 code: .notFound,
                 message: reference == "latest" ? "the store has no runs yet" : "no run matches \"\(reference)\"")
         default:
+            let listed = found.prefix(5).map(\.id).joined(separator: ", ") + (found.count > 5 ? ", …" : "")
             throw StoreError(
-                code: .notFound, message: "\"\(reference)\" matches more than one run; give more of the id")
+                code: .notFound,
+                message: "\"\(reference)\" is ambiguous: it matches more than one run (\(listed)); give more of the id")
         }
     }
 

@@ -69,8 +69,9 @@ extension Store {
     /// `runs.plan`, `runs.initial_reference` or `run_links.output`; correctly named blob files without a row; and
     /// staging files in `tmp/` whose writer process is gone. Only things older than the grace period go.
     ///
-    /// Rows and files are removed inside one write transaction, so a concurrent writer can never record a blob
-    /// whose file gc is removing (see the comment in the body for a crash in the middle).
+    /// Rows are removed, and their files moved aside, inside one write transaction, so a concurrent writer can
+    /// never record a blob whose file gc is removing; the files are deleted after the commit, and a gc killed at
+    /// any point is settled by the next opening of the store (see the comment in the body).
     /// - Parameter policy: Grace period, whether generations go too, dry run.
     /// - Returns: What went (or would go).
     public func collectGarbage(_ policy: CollectionPolicy) throws(StoreError) -> CollectionReport {
@@ -78,7 +79,27 @@ extension Store {
         let now = time(nil)
         let cutoff = Self.timestamp(secondsSinceEpoch: Int(now) - policy.graceSeconds)
         // Rows first, in one write transaction (rolled back in a dry run).
-        let collected: ([Digest], [(Digest, Int)]) = try withRollback(policy.dryRun) { db in
+        let collected: ([Digest], [(Digest, Int)])
+        do {
+            collected = try collectRows(policy, cutoff: cutoff)
+        } catch {
+            recoverInterruptedCollection(includingOwn: true)
+            throw error
+        }
+        if !policy.dryRun {
+            for (digest, _) in collected.1 { try? FileSystem.removeFile(collectionPath(for: digest)) }
+        }
+        report.generations = collected.0
+        report.blobs = collected.1.map { (digest: $0.0, size: $0.1) }
+        try collectFiles(policy, now: now, into: &report)
+        return report
+    }
+
+    /// Removes the rows of what nothing references, in one write transaction, moving their files aside.
+    private func collectRows(_ policy: CollectionPolicy, cutoff: String) throws(StoreError)
+        -> ([Digest], [(Digest, Int)])
+    {
+        try withRollback(policy.dryRun) { db in
             var generations: [Digest] = []
             if policy.dropGenerations {
                 generations = try Self.unneededGenerations(db)
@@ -104,17 +125,23 @@ extension Store {
                 if let digest = row.digest(0) { blobs.append((digest, row.int(1) ?? 0)) }
             }
             for (digest, _) in blobs { try db.execute("DELETE FROM blobs WHERE digest = ?", digest) }
-            // Files go while the write lock is held, so that no writer can record one of them meanwhile: writers
-            // check their file inside their own write transaction, which waits for this one. If gc dies before the
-            // commit, the rows of these unreferenced blobs come back without their files; nothing references
-            // them, `contains` reports them absent (a later put stores them again) and the next gc drops the rows.
+            // Files are moved aside to `tmp/gc-<pid>-<hex>` while the write lock is held, so that no writer can
+            // record one of them meanwhile (writers check their file inside their own write transaction, which
+            // waits for this one), and deleted once the rows' removal is committed. A gc killed in between leaves
+            // moved-aside files that the next opening of the store settles (``recoverInterruptedCollection()``):
+            // back into place if the row is still there, deleted if not. No row ever loses its file for good, and
+            // no file outlives its row.
             if !policy.dryRun {
-                for (digest, _) in blobs { try? FileSystem.removeFile(self.blobs.path(for: digest)) }
+                for (digest, _) in blobs { moveAsideForCollection(digest) }
             }
             return (generations, blobs)
         }
-        report.generations = collected.0
-        report.blobs = collected.1.map { (digest: $0.0, size: $0.1) }
+    }
+
+    /// Removes unrecorded blob files and stale staging files older than the grace period.
+    private func collectFiles(_ policy: CollectionPolicy, now: time_t, into report: inout CollectionReport)
+        throws(StoreError)
+    {
         // Unrecorded blob files (a crash between rename and insert), once older than the grace period.
         var ignored: [IntegrityProblem] = []
         let files = listBlobFiles(problems: &ignored)
@@ -159,7 +186,6 @@ extension Store {
             report.stagingFiles.append((name, Int(info.st_size)))
             if !policy.dryRun { try? FileSystem.removeFile(path) }
         }
-        return report
     }
 
     /// Generations that no kept run's link names, directly or as an ancestor of one it names.

@@ -32,6 +32,8 @@ public final class Store: Sendable {
     public init(directory: String) throws(StoreError) {
         self.directory = directory
         self.blobs = BlobStore(root: directory)
+        try Self.checkAccess(to: directory)
+        try Self.checkWriteAheadLog(in: directory)
         try blobs.createLayout()
         let database: Database
         do {
@@ -45,6 +47,18 @@ public final class Store: Sendable {
             throw StoreError(code: .database, message: "store database: \(error)")
         }
         self.connection = Mutex(database)
+        recoverInterruptedCollection()
+    }
+
+    /// Refuses, with who owns it, a store directory this user may not even read (another user's private store);
+    /// a store that is only read-only is opened: reads work, and writes fail naming the file.
+    private static func checkAccess(to directory: String) throws(StoreError) {
+        guard let info = try? FileSystem.status(at: directory), access(directory, R_OK | X_OK) != 0 else { return }
+        throw StoreError(
+            code: .io,
+            message: "\(directory): the store belongs to uid \(info.st_uid) (mode "
+                + "\(String(info.st_mode & 0o777, radix: 8))) and this user (uid \(geteuid())) may not read it; "
+                + "use your own store (--store DIR) or run as its owner")
     }
 
     // MARK: - Database access
@@ -159,13 +173,30 @@ public final class Store: Sendable {
             BlobRecord(digest: $0.digest, size: $0.size, mediaType: $0.mediaType, createdAt: now)
         }
         let blobs = self.blobs
-        try write { db in
-            for record in records {
-                try Self.insert(record, into: db)
-                try Self.requireFile(of: record.digest, in: blobs)
+        do {
+            try write { db in
+                for record in records {
+                    try Self.insert(record, into: db)
+                    try Self.requireFile(of: record.digest, in: blobs)
+                }
             }
+        } catch {
+            removeUnrecorded(records.map(\.digest))
+            throw error
         }
         return records
+    }
+
+    /// Removes the files of `digests` that no row records, after a commit that would have recorded them failed
+    /// (a full disk), so the store is left as it was. It runs under the write lock, like `gc`: a concurrent writer
+    /// checks its file inside its own write transaction (``requireFile(of:in:)``), so no row can lose its file.
+    func removeUnrecorded(_ digests: [Digest]) {
+        let blobs = self.blobs
+        _ = try? write { db in
+            for digest in digests where try db.row("SELECT 1 FROM blobs WHERE digest = ?", digest) == nil {
+                try? FileSystem.removeFile(blobs.path(for: digest))
+            }
+        }
     }
 
     /// Checks, inside the write transaction that records a blob, that its file is still in place: `gc` deletes

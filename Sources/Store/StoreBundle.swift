@@ -32,6 +32,10 @@ public enum StoreBundle {
         public let blobsPresent: Int
         /// Generations in the bundle.
         public let generations: Int
+        /// Runs the store already had with identical content: left as they were.
+        public var unchanged: [String] = []
+        /// Runs the store already had with other content, imported under a new id (`--rename`): old id → new id.
+        public var renamed: [String: String] = [:]
     }
 
     static let schema = """
@@ -206,10 +210,11 @@ public enum StoreBundle {
     ///   - directory: The store directory (created if missing).
     /// - Returns: What was imported.
     /// - Throws: ``StoreError`` `invalidInput` for a bad bundle (the store is then left unchanged).
-    public static func importBundle(at path: String, intoStoreAt directory: String) throws(StoreError) -> ImportSummary
+    public static func importBundle(at path: String, intoStoreAt directory: String, renaming: Bool = false)
+        throws(StoreError) -> ImportSummary
     {
         try FileHasher.checkRegularFile(at: path)
-        let contents: Contents
+        var contents: Contents
         let bundle: Database
         do {
             bundle = try Database(readOnlyAt: path)
@@ -245,8 +250,15 @@ public enum StoreBundle {
                 message: "\(path) is not a valid bundle: blob \(first) is referenced but neither in the bundle nor in the store")
         }
         let store = try Store(directory: directory)
+        let settled = try settlingExistingRuns(contents, bundle: path, in: store, renaming: renaming)
+        contents = settled.contents
+        if contents.runs.isEmpty {
+            return ImportSummary(
+                runIDs: [], blobsAdded: 0, blobsPresent: 0, generations: 0, unchanged: settled.unchanged)
+        }
         for digest in absent {
-            guard try store.contains(digest) else {
+            // A blob the bundle does not carry is taken from the store only after its bytes are re-hashed.
+            guard try intactLocally(digest, in: store, bundle: path) else {
                 throw StoreError(
                     code: .invalidInput,
                     message:
@@ -273,7 +285,8 @@ public enum StoreBundle {
         var present = 0
         do throws(StoreError) {
             for record in contents.blobs {
-                if try store.contains(record.digest) {
+                // A local copy is trusted only after it is re-hashed; a damaged one is replaced by the bundle's.
+                if try store.contains(record.digest), (try? store.isIntact(record.digest)) == true {
                     present += 1
                     continue
                 }
@@ -329,7 +342,21 @@ public enum StoreBundle {
         }
         return ImportSummary(
             runIDs: contents.runs.map(\.id), blobsAdded: staged.count, blobsPresent: present,
-            generations: contents.generations.count)
+            generations: contents.generations.count, unchanged: settled.unchanged, renamed: settled.renamed)
+    }
+
+    /// Whether the store holds `digest` with bytes that hash to it (re-hashed now).
+    ///
+    /// - Throws: ``StoreError`` `integrity` when the store's copy is damaged: the bundle relies on it.
+    private static func intactLocally(_ digest: Digest, in store: Store, bundle path: String) throws(StoreError)
+        -> Bool
+    {
+        do { return try store.isIntact(digest) } catch StoreError.integrity {
+            throw StoreError(
+                code: .integrity,
+                message: "\(path) relies on blob \(digest), which it does not carry, and the store's copy is corrupt "
+                    + "(run `framechain verify`)")
+        }
     }
 
     /// Reads and checks everything in a bundle without touching any store.
@@ -349,6 +376,11 @@ public enum StoreBundle {
         for row in try bundle.rows("PRAGMA quick_check") where row.string(0) != "ok" {
             throw fail("the database is damaged: \(row.string(0) ?? "?")")
         }
+        let metaTables = try bundle.row(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'bundle_meta'")?.int(0)
+        guard metaTables == 1 else {
+            throw fail("it has no bundle_meta table (an empty file, or not written by framechain export)")
+        }
         guard try bundle.row("SELECT value FROM bundle_meta WHERE key = 'format'")?.string(0) == format else {
             throw fail("bundle_meta.format is not \(format)")
         }
@@ -359,6 +391,8 @@ public enum StoreBundle {
             let record = BlobRecord(
                 digest: digest, size: row.int(1) ?? -1,
                 mediaType: row.string(2).flatMap(MediaType.init(rawValue:)), createdAt: row.string(3) ?? "")
+            // A hostile bundle may drop the tables' primary keys: every entry must be unique.
+            guard sizes[digest] == nil else { throw fail("blob \(digest) is listed twice in blobs") }
             contents.blobs.append(record)
             sizes[digest] = record.size
         }
@@ -371,7 +405,9 @@ public enum StoreBundle {
             guard sizes[digest] == bytes.count else {
                 throw fail("blob \(digest) has \(bytes.count) bytes but its blobs row is missing or says otherwise")
             }
-            contents.stored.insert(digest)
+            guard contents.stored.insert(digest).inserted else {
+                throw fail("blob \(digest) has its bytes twice in blob_data")
+            }
         }
         for record in contents.blobs where !contents.stored.contains(record.digest) {
             throw fail("blob \(record.digest) has a row but no bytes")
@@ -381,8 +417,12 @@ public enum StoreBundle {
             let key = try digest(row, 0, "generation_inputs.key")
             inputs[key, default: []].append(try digest(row, 2, "generation_inputs.digest"))
         }
+        var seenKeys: Set<Digest> = []
         for row in try bundle.rows("SELECT \(generationColumns) FROM generations") {
             let key = try digest(row, 0, "generations.key")
+            guard seenKeys.insert(key).inserted else {
+                throw fail("generation \(key) is listed twice in generations")
+            }
             let request = row.string(1) ?? ""
             let actual = SHA256.hash(data: Array(request.utf8))
             guard actual == key else { throw fail("generation \(key): its request text hashes to \(actual)") }
@@ -410,7 +450,10 @@ public enum StoreBundle {
         }
         for row in try bundle.rows("SELECT \(RunRecord.columns) FROM runs") {
             guard let id = row.string(0), !id.isEmpty, id.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "/" })
-            else { throw fail("a run id is empty or not printable ASCII") }
+            else { throw fail("a run id is empty, not printable ASCII, or holds a '/'") }
+            guard !contents.runs.contains(where: { $0.id == id }) else {
+                throw fail("run \(id) is listed twice in runs")
+            }
             guard let status = RunStatus(rawValue: row.string(8) ?? "") else {
                 throw fail("run \(id) has no valid status")
             }
@@ -424,6 +467,7 @@ public enum StoreBundle {
         }
         if contents.runs.isEmpty { throw fail("it holds no run") }
         let runIDs = Set(contents.runs.map(\.id))
+        var seenLinks: Set<String> = []
         for row in try bundle.rows("SELECT run_id, \(RunLinkRecord.columns) FROM run_links ORDER BY run_id, position") {
             guard let runID = row.string(0), runIDs.contains(runID) else {
                 throw fail("a run link names an absent run")
@@ -431,6 +475,9 @@ public enum StoreBundle {
             guard let node = row.string(1), !node.isEmpty else { throw fail("a link of run \(runID) has no node") }
             guard let outcome = LinkOutcome(rawValue: row.string(5) ?? "") else {
                 throw fail("link \(runID):\(node) has no valid outcome")
+            }
+            guard seenLinks.insert(runID + "\u{0}" + node).inserted else {
+                throw fail("link \(runID):\(node) is listed twice in run_links")
             }
             contents.links.append(
                 (

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// An error from the store, with a stable code, a one-line message and its cause.
 ///
 /// Modelled on swift-nio's `FileSystemError`: the ``code`` says what kind of failure it was (and so which
@@ -47,7 +53,21 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public static let integrity = Code.integrity
 
     static func io(_ what: String, _ path: String, _ errno: Errno) -> StoreError {
-        StoreError(code: errno == .notFound ? .notFound : .io, message: "\(path): \(what): \(errno)", cause: errno)
+        StoreError(
+            code: errno == .notFound ? .notFound : .io,
+            message: "\(path): \(what): \(errno)\(hint(for: errno.rawValue))", cause: errno)
+    }
+
+    /// What a user can do about a system error that is not framechain's to fix: a full disk, a read-only store.
+    static func hint(for errno: Int32) -> String {
+        switch errno {
+        case ENOSPC, EFBIG, EDQUOT:
+            " (the disk is full or a size limit - quota, ulimit -f - is reached; nothing partial was kept)"
+        case EACCES, EPERM, EROFS:
+            " (the store is read-only or belongs to another user (this is uid \(geteuid())); use a store you may "
+                + "write, or --store DIR)"
+        default: ""
+        }
     }
 
     static func database(_ error: SQLiteError) -> StoreError {

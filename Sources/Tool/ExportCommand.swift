@@ -29,7 +29,7 @@ struct ExportCommand: AsyncParsableCommand {
             let store = try global.openExistingStore()
             let run = try store.resolveRun(runReference)
             let summary = try StoreBundle.export(runID: run.id, from: store, to: file)
-            StandardStream.output.writeLine(
+            global.inform(
                 "exported run \(summary.runID): \(summary.generations) generations, \(summary.blobs) blobs "
                     + "(\(summary.bytes) bytes) to \(file)")
         }

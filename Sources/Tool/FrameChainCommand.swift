@@ -11,7 +11,12 @@ struct FrameChainCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, StatusCommand.self, LineageCommand.self, RunsCommand.self, ShowCommand.self,
             DiffCommand.self, ReplayCommand.self, ExportCommand.self, ImportCommand.self, VerifyCommand.self,
-            GCCommand.self, ReportCommand.self, BlobCommand.self,
+            GCCommand.self, ReportCommand.self, BlobCommand.self, StoreCommand.self,
         ]
     )
+
+    /// Parses the command line with the global options allowed before the subcommand, then runs the command.
+    static func main() async {
+        await main(GlobalArguments.normalized(Array(CommandLine.arguments.dropFirst())))
+    }
 }

@@ -24,15 +24,14 @@ struct GCCommand: AsyncParsableCommand {
     @Flag(name: .customLong("generations"), help: "Also drop generations no remaining run needs.")
     var generations = false
 
-    @Option(name: .customLong("grace"), help: "Keep anything younger than this many seconds.")
+    @Option(
+        name: .customLong("grace"),
+        help: ArgumentHelp("Keep anything younger than this many seconds (0-315360000).", valueName: "seconds"),
+        transform: { try OptionValue.integer($0, in: OptionValue.grace) })
     var grace: Int = 3600
 
     @Flag(name: .customLong("json"), help: "Print the documented JSON report instead of text.")
     var json = false
-
-    func validate() throws {
-        if grace < 0 { throw ValidationError("--grace must not be negative.") }
-    }
 
     func run() async throws {
         try await ExitStatus.reportingErrors {
@@ -54,7 +53,7 @@ struct GCCommand: AsyncParsableCommand {
             out += "\(verb) \(report.generations.count) generation(s), "
             out += "\(report.blobs.count + report.unrecordedFiles.count) blob(s), "
             out += "\(report.stagingFiles.count) staging file(s): \(report.bytes) bytes\n"
-            StandardStream.output.write(out)
+            global.informText(out)
         }
     }
 

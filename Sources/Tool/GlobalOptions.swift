@@ -16,6 +16,11 @@ struct GlobalOptions: ParsableArguments {
             "The store directory (default: $FRAMECHAIN_STORE, else ./.framechain).", valueName: "dir"))
     var store: String?
 
+    @Flag(
+        name: [.customLong("quiet"), .customShort("q")],
+        help: "Print only errors and the data asked for (no progress, no summaries).")
+    var quiet = false
+
     /// The environment variable that names the store when `--store` is absent.
     static let environmentVariable = "FRAMECHAIN_STORE"
 
@@ -47,6 +52,16 @@ struct GlobalOptions: ParsableArguments {
             throw StoreError(code: .notFound, message: "no framechain store at \(directory)")
         }
         return try Store(directory: directory)
+    }
+
+    /// Writes an informational line (a summary, a confirmation) to standard output unless `--quiet` is given.
+    func inform(_ line: String) {
+        if !quiet { StandardStream.output.writeLine(line) }
+    }
+
+    /// Writes informational text as it is unless `--quiet` is given.
+    func informText(_ text: String) {
+        if !quiet { StandardStream.output.write(text) }
     }
 
     /// Whether a store exists at ``storeDirectory``.

@@ -9,7 +9,7 @@ struct LineageCommand: AsyncParsableCommand {
         commandName: "lineage",
         abstract: "Show an image's ancestry back to its root.",
         discussion: """
-            TARGET is a digest (sha256:<hex>), an image file (hashed), or RUN:NODE such as latest:end/4. Each \
+            TARGET is a digest (sha256:<hex>, or a unique prefix of at least 8 hex digits), an image file (hashed), or RUN:NODE such as latest:end/4. Each \
             step shows its node, digest, key, backend, model (and resolved version), take, creation time and the \
             full enhanced prompt. --format dot writes a Graphviz graph (render with `dot -Tsvg`).
             """)
@@ -42,14 +42,11 @@ struct LineageCommand: AsyncParsableCommand {
 
     /// Resolves TARGET to a digest, and the run whose node names to use when it is `RUN:NODE`.
     static func resolve(_ target: String, in store: Store) throws -> (Digest, RunRecord?) {
-        if target.hasPrefix("sha256:") {
-            guard let digest = Digest(parsing: target) else {
-                throw StoreError(
-                    code: .invalidInput, message: "'\(target)' is not a digest: expected sha256:<64 lowercase hex>")
-            }
-            return (digest, nil)
-        }
+        if target.hasPrefix("sha256:") { return (try store.resolveDigest(target), nil) }
         if FileSystem.exists(target) { return (try FileHasher.hash(fileAt: target).digest, nil) }
+        if target.utf8.count >= Store.minimumDigestPrefix, target.allSatisfy(\.isHexDigit) {
+            return (try store.resolveDigest(target), nil)
+        }
         if let colon = target.lastIndex(of: ":") {
             let runReference = String(target[..<colon])
             let nodeText = target[target.index(after: colon)...]

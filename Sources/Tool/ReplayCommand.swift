@@ -36,7 +36,7 @@ struct ReplayCommand: AsyncParsableCommand {
         var text = "replayed run \(result.run.id) (\(result.run.planName), \(result.run.effectiveStatus.rawValue)): "
         text += "\(written) image(s) verified"
         if let out { text += ", written to \(out)/ (manifest.json)" }
-        StandardStream.output.writeLine(text)
+        global.inform(text)
         for link in result.withoutOutput {
             StandardStream.error.writeLine(
                 "Note: \(link.node) has no output (\(link.outcome.rawValue)\(link.reason.map { ": \($0)" } ?? ""))")

@@ -46,7 +46,7 @@ struct ReportCommand: AsyncParsableCommand {
             } catch {
                 throw StoreError(code: .io, message: "\(out): cannot write: \(error.localizedDescription)")
             }
-            StandardStream.output.writeLine("wrote \(out) (\(replay.links.count) links)")
+            global.inform("wrote \(out) (\(replay.links.count) links)")
         }
     }
 }

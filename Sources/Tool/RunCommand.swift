@@ -27,7 +27,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("out"), help: ArgumentHelp("Write the images and manifest.json here.", valueName: "dir"))
     var out: String?
 
-    @Option(name: .customLong("jobs"), help: "How many generations may run at once.")
+    @Option(
+        name: .customLong("jobs"), help: ArgumentHelp("How many generations may run at once (1-256).", valueName: "n"),
+        transform: { try OptionValue.integer($0, in: OptionValue.jobs) })
     var jobs: Int = 4
 
     @Flag(name: .customLong("offline"), help: "Never call a generator; fail with exit 3 if anything is missing.")
@@ -37,7 +39,6 @@ struct RunCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1.") }
         if out?.isEmpty == true { throw ValidationError("--out must not be empty.") }
     }
 
@@ -64,7 +65,7 @@ struct RunCommand: AsyncParsableCommand {
             if !offline { try Generators.requireToken(for: loaded, runner: runner, takes: try planOptions.parsedTakes()) }
             let configuration = RunConfiguration(
                 jobs: jobs, takes: try planOptions.parsedTakes(), outputDirectory: out, offline: offline)
-            let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1 && !json)
+            let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1 && !json && !global.quiet)
             let task = Task {
                 try await runner.run(loaded, configuration: configuration) { meter.show($0) }
             }
@@ -72,10 +73,18 @@ struct RunCommand: AsyncParsableCommand {
             defer { trap.cancel() }
             let result = try await task.value
             meter.finish()
+            // Copy the run's commits into framechain.sqlite without waiting for other processes, so that the main
+            // file alone is a complete copy of the store (docs/STORE-FORMAT.md, backing up). A failure loses
+            // nothing: the commits stay in the write-ahead log.
+            _ = try? store.checkpoint(waiting: false)
             return result
         }
         if json {
             StandardStream.output.writeLine(JSONText.pretty(Self.json(result)))
+        } else if global.quiet {
+            for link in result.links where link.outcome == .failed {
+                StandardStream.error.writeLine("\(link.node) failed: \(link.error ?? link.reason ?? "")")
+            }
         } else {
             StandardStream.output.write(Self.text(result, outputDirectory: out))
         }

@@ -28,7 +28,7 @@ struct RunsDeleteCommand: AsyncParsableCommand {
             var ids: [String] = []
             for reference in runs { ids.append(try store.resolveRun(reference).id) }
             try store.deleteRuns(ids)
-            for id in ids { StandardStream.output.writeLine("deleted run \(id)") }
+            for id in ids { global.inform("deleted run \(id)") }
         }
     }
 }

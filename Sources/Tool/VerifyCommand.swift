@@ -19,12 +19,11 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the documented JSON report instead of text.")
     var json = false
 
-    @Option(name: .customLong("jobs"), help: "How many threads hash blobs (default: one per core).")
+    @Option(
+        name: .customLong("jobs"),
+        help: ArgumentHelp("How many threads hash blobs, 1-256 (default: one per core).", valueName: "n"),
+        transform: { try OptionValue.integer($0, in: OptionValue.jobs) })
     var jobs: Int?
-
-    func validate() throws {
-        if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1.") }
-    }
 
     func run() async throws {
         let report = try await ExitStatus.reportingErrors {
@@ -38,7 +37,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 StandardStream.output.writeLine("\(problem.kind.rawValue)  \(problem.subject)  \(problem.detail)")
             }
             let verdict = report.ok ? "ok" : "\(report.problems.count) problem(s)"
-            StandardStream.output.writeLine(
+            global.inform(
                 "checked \(report.blobsChecked) blobs (\(report.bytesChecked) bytes) and "
                     + "\(report.generationsChecked) generations: \(verdict)")
         }

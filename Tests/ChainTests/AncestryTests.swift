@@ -18,7 +18,7 @@ final class KeyEchoGenerator: Generator {
 /// Writes the perfume plan and its initial image into `directory`, runs it, and returns the store and result.
 func runAuditPerfumePlan(in directory: String, generator: KeyEchoGenerator) async throws -> (Store, RunResult) {
     try writeFile(perfumePlanText, to: directory + "/plan.json")
-    try writeFile(pngSignature + Array("bottle".utf8), to: directory + "/images/bottle.png")
+    try writeFile(TestSupport.tinyPNG("bottle"), to: directory + "/images/bottle.png")
     let store = try Store(directory: directory + "/store")
     let loaded = try PlanLoader.load(contentsOf: directory + "/plan.json")
     let result = try await ChainRunner(store: store, generator: generator).run(

@@ -55,7 +55,7 @@ func writeChainPlan(
         "consistency": ["subject_description": "a red kite", "style": style],
         "scenes": sceneObjects,
     ]
-    try writeFile(pngSignature + Array("initial image".utf8), to: directory + "/initial.png")
+    try writeFile(TestSupport.tinyPNG("initial image"), to: directory + "/initial.png")
     let path = directory + "/plan.json"
     try JSONSerialization.data(withJSONObject: plan, options: [.sortedKeys]).write(to: URL(fileURLWithPath: path))
     return path

@@ -196,7 +196,7 @@ import Testing
         try withTemporaryDirectory { directory in
             let planPath = directory + "/plans/ad.json"
             try writeFile(perfumePlanText, to: planPath)
-            try writeFile(pngSignature, to: directory + "/plans/images/bottle.png")
+            try writeFile(TestSupport.tinyPNG("bottle"), to: directory + "/plans/images/bottle.png")
             let loaded = try PlanLoader.load(contentsOf: planPath)
             #expect(loaded.plan == Self.perfumePlan)
             #expect(loaded.bytes == Array(perfumePlanText.utf8))

@@ -31,6 +31,14 @@ public enum TestSupport {
         }
     }
 
+    /// A small, valid PNG file whose pixels follow `label` (different labels, different bytes): plans check that
+    /// an initial reference PNG decodes.
+    package static func tinyPNG(_ label: String) -> [UInt8] {
+        var seed: UInt64 = 1_469_598_103_934_665_603  // FNV-1a over the label
+        for byte in label.utf8 { seed = (seed ^ UInt64(byte)) &* 1_099_511_628_211 }
+        return PNGEncoder.encode(sampleImage(width: 4, height: 4, seed: seed))
+    }
+
     /// A deterministic test image: gradients plus pseudo-random noise, so every filter gets used.
     package static func sampleImage(width: Int, height: Int, seed: UInt64 = 1) -> RasterImage {
         var state = seed | 1  // xorshift64: any fixed sequence of noise will do

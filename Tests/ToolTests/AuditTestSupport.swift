@@ -1,4 +1,5 @@
 import Formats
+import FrameChainTestKit
 import Foundation
 import Store
 import Testing
@@ -23,7 +24,7 @@ final class AuditWorkspace {
         var template = Array((NSTemporaryDirectory() + "/framechain-audit-XXXXXX").utf8CString)
         guard let created = mkdtemp(&template) else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
         root = String(cString: created)
-        try Self.write(Self.pngSignature + Array("initial bottle image".utf8), to: root + "/images/bottle.png")
+        try Self.write(TestSupport.tinyPNG("initial bottle image"), to: root + "/images/bottle.png")
     }
 
     deinit {

@@ -12,6 +12,13 @@ public enum PlanLoader {
     /// The largest take accepted: the largest integer a JSON number (an IEEE double) holds exactly.
     public static let maximumTake = 9_007_199_254_740_991
 
+    /// The longest text a plan field (a prompt, a note, the name) may hold, in UTF-8 bytes: well above any
+    /// provider's prompt limit, low enough that a runaway file is reported instead of sent.
+    public static let maximumTextLength = 100_000
+
+    /// The largest plan file read, in bytes (16 MiB: a thousand-scene plan is well under 1 MiB).
+    public static let maximumFileSize = 16 << 20
+
     /// Reads a plan file, validates it, and checks its initial reference image.
     ///
     /// The initial reference, when the plan names one, is resolved relative to the plan file's directory
@@ -22,6 +29,11 @@ public enum PlanLoader {
     /// - Throws: ``PlanError`` naming the file and the offending JSON path.
     public static func load(contentsOf path: String) throws(PlanError) -> LoadedPlan {
         let bytes: [UInt8]
+        // Only a regular file has a size to speak of; anything else is reported by LocalFile.
+        if let size = try? FileSystem.status(at: path).st_size, Int(size) > maximumFileSize {
+            throw PlanError(
+                file: path, message: "the plan file is \(size) bytes; the limit is \(maximumFileSize) bytes")
+        }
         do {
             bytes = try LocalFile.readAll(path)
         } catch {
@@ -77,9 +89,22 @@ public enum PlanLoader {
             let reason = error == .isDirectory ? "is a directory, not an image file" : error.reason
             throw PlanError(file: planFile, path: "initial_reference", message: "\(path): \(reason)")
         }
-        guard MediaType.sniff(prefix) != nil else {
+        guard let type = MediaType.sniff(prefix) else {
             throw PlanError(
                 file: planFile, path: "initial_reference", message: "\(path): not a PNG, JPEG or WebP image")
+        }
+        // A PNG is decoded completely (CRCs, header, pixel data, the pixel limit), so that a damaged or lying file
+        // is reported here rather than as a failed link. JPEG and WebP are checked by their signature only.
+        guard type == .png else { return }
+        do {
+            _ = try PNGDecoder.decode(try LocalFile.readAll(path))
+        } catch let error as PNGError {
+            throw PlanError(
+                file: planFile, path: "initial_reference", message: "\(path): not a usable PNG image: \(error)")
+        } catch let error as LocalFile.ReadError {
+            throw PlanError(file: planFile, path: "initial_reference", message: "\(path): \(error.reason)")
+        } catch {
+            throw PlanError(file: planFile, path: "initial_reference", message: "\(path): \(error)")
         }
     }
 }
@@ -98,6 +123,9 @@ private struct PlanDecoder {
         try checkFields(
             root, allowed: ["format", "name", "generator", "initial_reference", "consistency", "scenes"], at: nil)
         let name = try nonEmptyString(required(root, "name", at: nil), at: "name")
+        if let control = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            throw error("name", "must not contain control characters (found U+\(hex(control)))")
+        }
         let generator = try generatorSpec(required(root, "generator", at: nil), at: "generator")
         let initialReference = try root["initial_reference"].map { value throws(PlanError) in
             try nonEmptyString(value, at: "initial_reference")
@@ -245,7 +273,22 @@ private struct PlanDecoder {
         guard !text.allSatisfy(\.isWhitespace) else {
             throw error(path, "expected a non-empty string, found only white space")
         }
+        try checkText(text, at: path)
         return text
+    }
+
+    /// Refuses text longer than ``PlanLoader/maximumTextLength`` bytes or holding a NUL character.
+    private func checkText(_ text: String, at path: String) throws(PlanError) {
+        let length = text.utf8.count
+        guard length <= PlanLoader.maximumTextLength else {
+            throw error(path, "the text is \(length) bytes long; the limit is \(PlanLoader.maximumTextLength) bytes")
+        }
+        guard !text.utf8.contains(0) else { throw error(path, "must not contain a NUL character (U+0000)") }
+    }
+
+    private func hex(_ scalar: Unicode.Scalar) -> String {
+        let digits = String(scalar.value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     /// An optional string member (absent is `nil`; `null` and other types are errors).
@@ -256,6 +299,7 @@ private struct PlanDecoder {
         guard case .string(let text) = value else {
             throw error(join(path, key), "expected a string, found \(kind(value))")
         }
+        try checkText(text, at: join(path, key))
         return text
     }
 

@@ -24,9 +24,12 @@ package final class FileHandle {
 
     /// Opens a file for reading.
     ///
-    /// The corresponding C function is `open(2)` with `O_RDONLY | O_CLOEXEC`.
+    /// `O_NONBLOCK` keeps the open of a FIFO from waiting forever for a writer (a hostile bundle, plan or blob
+    /// path); it changes nothing for regular files, and callers reject anything else after `fstat`.
+    ///
+    /// The corresponding C function is `open(2)` with `O_RDONLY | O_CLOEXEC | O_NONBLOCK`.
     package static func open(forReadingAt path: String) throws(Errno) -> FileHandle {
-        let fd = try valueOrErrno { systemOpen(path, O_RDONLY | O_CLOEXEC, 0) }.get()
+        let fd = try valueOrErrno { systemOpen(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0) }.get()
         return FileHandle(descriptor: fd)
     }
 

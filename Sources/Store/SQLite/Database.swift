@@ -86,11 +86,28 @@ package final class Database {
     }
 
     /// Builds an error from a result code and the connection's current message.
+    ///
+    /// For an I/O failure the operating system's error is added with what to do about it, so that a full disk
+    /// reads `disk I/O error: File too large (the disk is full …)` rather than a bare `disk I/O error`.
     func error(code: Int32, sql: String?) -> SQLiteError {
-        SQLiteError(
+        let message = String(cString: sqlite3_errmsg(handle)) + systemErrorDetail()
+        return SQLiteError(
             code: ResultCode(rawValue: sqlite3_extended_errcode(handle)).rawValue == 0
                 ? ResultCode(rawValue: code) : ResultCode(rawValue: sqlite3_extended_errcode(handle)),
-            message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+            message: message, sql: sql)
+    }
+
+    /// `: <strerror>` and what to do, when the last failure was an I/O error with an operating-system cause.
+    ///
+    /// The corresponding C function is `sqlite3_system_errno`.
+    private func systemErrorDetail() -> String {
+        let system = sqlite3_system_errno(handle)
+        let primary = sqlite3_extended_errcode(handle) & 0xFF
+        guard [SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_READONLY].contains(primary) else { return "" }
+        if system != 0 { return ": \(String(cString: strerror(system)))\(StoreError.hint(for: system))" }
+        // A short write (the usual way a full disk or `ulimit -f` shows) leaves no errno behind.
+        guard primary == SQLITE_IOERR || primary == SQLITE_FULL else { return "" }
+        return " (the disk may be full or a size limit - quota, ulimit -f - reached; the transaction was rolled back)"
     }
 
     // MARK: - Statements
@@ -112,7 +129,9 @@ package final class Database {
         if code != SQLITE_OK {
             let text = message.map { String(cString: $0) }
             sqlite3_free(message)
-            throw SQLiteError(code: ResultCode(rawValue: sqlite3_extended_errcode(handle)), message: text, sql: sql)
+            throw SQLiteError(
+                code: ResultCode(rawValue: sqlite3_extended_errcode(handle)),
+                message: text.map { $0 + systemErrorDetail() }, sql: sql)
         }
     }
 
