@@ -78,41 +78,15 @@ extension Store {
         let now = time(nil)
         let cutoff = Self.timestamp(secondsSinceEpoch: Int(now) - policy.graceSeconds)
         // Rows first, in one write transaction (rolled back in a dry run).
-        let collected: ([Digest], [(Digest, Int)]) = try withRollback(policy.dryRun) { db in
-            var generations: [Digest] = []
-            if policy.dropGenerations {
-                generations = try Self.unneededGenerations(db)
-                for key in generations {
-                    try db.execute("DELETE FROM generation_inputs WHERE key = ?", key)
-                    try db.execute("DELETE FROM generations WHERE key = ?", key)
-                }
-                try db.execute(
-                    "DELETE FROM requests WHERE key NOT IN (SELECT key FROM run_links WHERE key IS NOT NULL)")
-            }
-            var blobs: [(Digest, Int)] = []
-            try db.forEachRow(
-                """
-                SELECT digest, size FROM blobs WHERE created_at <= ?
-                AND digest NOT IN (SELECT output FROM generations)
-                AND digest NOT IN (SELECT digest FROM generation_inputs)
-                AND digest NOT IN (SELECT plan FROM runs)
-                AND digest NOT IN (SELECT initial_reference FROM runs WHERE initial_reference IS NOT NULL)
-                AND digest NOT IN (SELECT output FROM run_links WHERE output IS NOT NULL)
-                ORDER BY digest
-                """, arguments: [cutoff]
-            ) { row in
-                if let digest = row.digest(0) { blobs.append((digest, row.int(1) ?? 0)) }
-            }
-            for (digest, _) in blobs { try db.execute("DELETE FROM blobs WHERE digest = ?", digest) }
-            // Files go while the write lock is held, so that no writer can record one of them meanwhile: writers
-            // check their file inside their own write transaction, which waits for this one. If gc dies before the
-            // commit, the rows of these unreferenced blobs come back without their files; nothing references
-            // them, `contains` reports them absent (a later put stores them again) and the next gc drops the rows.
-            if !policy.dryRun {
-                for (digest, _) in blobs { try? FileSystem.removeFile(self.blobs.path(for: digest)) }
-            }
-            return (generations, blobs)
+        let collected: ([Digest], [(Digest, Int)])
+        do {
+            collected = try collect(policy, cutoff: cutoff)
+        } catch {
+            recoverInterruptedCollection(includingOwn: true)  // rolled back: the parked files go back
+            throw error
         }
+        // Committed: the moved files are garbage now (a crash before this line leaves them for the next open).
+        for (digest, _) in collected.1 where !policy.dryRun { try? FileSystem.removeFile(collectedPath(digest)) }
         report.generations = collected.0
         report.blobs = collected.1.map { (digest: $0.0, size: $0.1) }
         // Unrecorded blob files (a crash between rename and insert), once older than the grace period.
@@ -160,6 +134,81 @@ extension Store {
             if !policy.dryRun { try? FileSystem.removeFile(path) }
         }
         return report
+    }
+
+    /// The rows' part of gc, in one write transaction (rolled back in a dry run): the generations and blobs that
+    /// go, with each blob's file parked in `tmp/` (see below).
+    private func collect(_ policy: CollectionPolicy, cutoff: String) throws(StoreError) -> ([Digest], [(Digest, Int)]) {
+        try withRollback(policy.dryRun) { db in
+            var generations: [Digest] = []
+            if policy.dropGenerations {
+                generations = try Self.unneededGenerations(db)
+                for key in generations {
+                    try db.execute("DELETE FROM generation_inputs WHERE key = ?", key)
+                    try db.execute("DELETE FROM generations WHERE key = ?", key)
+                }
+                try db.execute(
+                    "DELETE FROM requests WHERE key NOT IN (SELECT key FROM run_links WHERE key IS NOT NULL)")
+            }
+            var blobs: [(Digest, Int)] = []
+            try db.forEachRow(
+                """
+                SELECT digest, size FROM blobs WHERE created_at <= ?
+                AND digest NOT IN (SELECT output FROM generations)
+                AND digest NOT IN (SELECT digest FROM generation_inputs)
+                AND digest NOT IN (SELECT plan FROM runs)
+                AND digest NOT IN (SELECT initial_reference FROM runs WHERE initial_reference IS NOT NULL)
+                AND digest NOT IN (SELECT output FROM run_links WHERE output IS NOT NULL)
+                ORDER BY digest
+                """, arguments: [cutoff]
+            ) { row in
+                if let digest = row.digest(0) { blobs.append((digest, row.int(1) ?? 0)) }
+            }
+            for (digest, _) in blobs { try db.execute("DELETE FROM blobs WHERE digest = ?", digest) }
+            // Files leave their blob path while the write lock is held, so that no writer can record one of them
+            // meanwhile (writers check their file inside their own write transaction, which waits for this one).
+            // They are renamed into tmp/gc-<pid>-<hex>, not deleted, until the rows' deletion commits: if gc dies
+            // before the commit, the rows come back and the next process that opens the store puts the files back
+            // (``recoverInterruptedCollection()``), so an interrupted gc leaves no row without its file.
+            if !policy.dryRun {
+                for (digest, _) in blobs { try? FileSystem.rename(self.blobs.path(for: digest), to: collectedPath(digest)) }
+            }
+            return (generations, blobs)
+        }
+    }
+
+    /// Where gc parks a blob file until the deletion of its row commits.
+    private func collectedPath(_ digest: Digest) -> String {
+        blobs.stagingDirectory + "/gc-\(getpid())-\(digest.hexString)"
+    }
+
+    /// Finishes what an interrupted gc left in `tmp/gc-<pid>-<hex>` (its process gone): a file whose row is still
+    /// recorded (the deletion never committed) goes back to its blob path; any other is deleted. Runs under the
+    /// write lock, whenever a store is opened; costs one directory listing when there is nothing to do.
+    func recoverInterruptedCollection(includingOwn: Bool = false) {
+        let staging = blobs.stagingDirectory
+        let names = ((try? FileSystem.contentsOfDirectory(staging)) ?? []).filter { $0.hasPrefix("gc-") }
+        var parked: [(path: String, digest: Digest)] = []
+        for name in names {
+            let parts = name.split(separator: "-")
+            guard parts.count == 3, let pid = Int32(parts[1]), pid > 0,
+                includingOwn ? pid == getpid() : (pid != getpid() && !Self.processIsAlive(pid)),
+                let digest = Digest(hexString: String(parts[2]))
+            else { continue }
+            parked.append((staging + "/" + name, digest))
+        }
+        guard !parked.isEmpty else { return }
+        let blobs = self.blobs
+        _ = try? write { db in
+            for (path, digest) in parked {
+                let recorded = try db.row("SELECT 1 FROM blobs WHERE digest = ?", digest) != nil
+                if recorded && !FileSystem.exists(blobs.path(for: digest)) {
+                    try? FileSystem.rename(path, to: blobs.path(for: digest))
+                } else {
+                    try? FileSystem.removeFile(path)
+                }
+            }
+        }
     }
 
     /// Generations that no kept run's link names, directly or as an ancestor of one it names.

@@ -45,6 +45,7 @@ public final class Store: Sendable {
             throw StoreError(code: .database, message: "store database: \(error)")
         }
         self.connection = Mutex(database)
+        recoverInterruptedCollection()
     }
 
     // MARK: - Database access
