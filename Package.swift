@@ -67,7 +67,7 @@ if Context.environment["FRAMECHAIN_FUZZ"] == "1" {
     let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
         ("FuzzJSON", ["Formats"]),
         ("FuzzPlan", ["Chain", "Formats"]),
-        ("FuzzPNG", ["Formats"]),
+        ("FuzzPNG", ["Formats", "CZlib"]),
         ("FuzzBundle", ["Store"]),
         ("FuzzReplicate", ["Backends", "Formats"]),
         ("FuzzOpenAI", ["Backends", "Formats"]),

@@ -31,5 +31,8 @@ mkdir -p "$work" "$artifacts"
 # Swift's own crash backtracer is slow and adds nothing to ASan's report.
 export SWIFT_BACKTRACE=enable=no
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export FRAMECHAIN_FUZZ_SCRATCH="$PWD/.build-fuzz/scratch/$target"
+rm -rf "$FRAMECHAIN_FUZZ_SCRATCH" && mkdir -p "$FRAMECHAIN_FUZZ_SCRATCH"
+trap 'rm -rf "$FRAMECHAIN_FUZZ_SCRATCH"' EXIT
 "$binary" "$work" "fuzz/corpus/$target" -max_total_time="$seconds" -timeout=1 -rss_limit_mb=2048 \
     -artifact_prefix="$artifacts/" -print_final_stats=1 "$@"
