@@ -365,32 +365,18 @@ private struct Execution {
                     error: redactor.redact(message), prompt: request.prompt, mediaType: nil),
                 request: request.canonicalText)
         }
-        // A paid link is generated once even across processes: hold the key's lease while generating, or wait
-        // for the holder's commit (its lease dies with it, so a killed holder never blocks this run).
+        let heartbeat: KeyLease.Heartbeat
         do {
-            while true {
-                if case .acquired = try store.acquireLease(key: key, runID: runID) {
-                    if let cached = try store.cachedOutput(for: key) {
-                        try store.releaseLease(key: key, runID: runID)
-                        return .reused(pending.node, request, cached)
-                    }
-                    break
-                }
-                if let cached = try store.cachedOutput(for: key) { return .reused(pending.node, request, cached) }
-                try await Task.sleep(for: .milliseconds(100))
+            switch try await KeyLease.acquire(key: key, runID: runID, store: store) {
+            case .reuse(let cached): return .reused(pending.node, request, cached)
+            case .generate(let held): heartbeat = held
             }
         } catch let error as StoreError {
             return .storeFailed(pending.node, error)
         } catch {
             return .cancelled(pending.node)
         }
-        let heartbeat = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: Store.leaseDuration / 3)
-                if !Task.isCancelled { _ = try? store.renewLease(key: key, runID: runID) }
-            }
-        }
-        defer { heartbeat.cancel() }
+        defer { heartbeat.stop() }
         do {
             let job = GenerationJob(request: request, inputs: inputs, options: options, node: pending.node.description)
             let output = try await generator.generate(job)
