@@ -66,3 +66,25 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (docs/RELIABILITY.md, "Fuzzing"): only in builds made by scripts/fuzz.sh, which sets
+// FRAMECHAIN_FUZZ=1 and builds with `-sanitize=fuzzer,address` into its own scratch path; an ordinary build
+// never sees them (they cannot link without libFuzzer).
+if Context.environment["FRAMECHAIN_FUZZ"] == "1" {
+    package.targets.append(.target(name: "FuzzSupport", path: "fuzz/Sources/FuzzSupport"))
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzJSON", ["Formats"]),
+        ("FuzzPlan", ["Chain", "Formats"]),
+        ("FuzzPNG", ["Formats", "CZlib"]),
+        ("FuzzBundle", ["Store"]),
+        ("FuzzReplicate", ["Backends", "Formats"]),
+        ("FuzzOpenAI", ["Backends", "Formats"]),
+    ]
+    for target in fuzzTargets {
+        package.targets.append(
+            .executableTarget(
+                name: target.name, dependencies: target.dependencies + ["FuzzSupport"],
+                path: "fuzz/Sources/\(target.name)"))
+        package.products.append(.executable(name: target.name, targets: [target.name]))
+    }
+}

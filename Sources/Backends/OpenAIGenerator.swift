@@ -120,19 +120,10 @@ public struct OpenAIGenerator: Generator {
                 "malformed reply from openai to \(action) (HTTP \(reply.status)): not JSON; the image may have "
                     + "been billed, so it was not retried")
         }
-        guard let first = response["data"]?.array?.first else {
-            throw GeneratorError("malformed reply from openai to \(action): no data[0]")
-        }
         let bytes: [UInt8]
-        if let encoded = first["b64_json"]?.string {
-            guard let data = Data(base64Encoded: encoded, options: .ignoreUnknownCharacters) else {
-                throw GeneratorError("malformed reply from openai to \(action): data[0].b64_json is not base64")
-            }
-            bytes = Array(data)
-        } else if let link = first["url"]?.string {
-            bytes = try await download(link, settings: settings, token: token)
-        } else {
-            throw GeneratorError("malformed reply from openai to \(action): data[0] has neither b64_json nor url")
+        switch try OpenAIReply.image(in: response, action: action) {
+        case .bytes(let decoded): bytes = decoded
+        case .url(let link): bytes = try await download(link, settings: settings, token: token)
         }
         guard let mediaType = MediaType.sniff(bytes) else {
             throw GeneratorError(

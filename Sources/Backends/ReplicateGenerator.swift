@@ -154,23 +154,11 @@ extension ReplicateGenerator {
                 input[settings.imageField] = .array(images)
             }
             var prediction = try await create(input: input)
-            let id = try predictionID(of: prediction)
+            let id = try ReplicateReply.predictionID(of: prediction)
             let deadline = ContinuousClock.now + settings.maxWait
             while true {
-                let status = prediction["status"]?.string ?? ""
-                switch status {
-                case "succeeded":
+                if try ReplicateReply.progress(of: prediction, id: id) == .finished {
                     return try await finish(prediction, id: id)
-                case "processing" where prediction["output"]?.nonEmpty != nil:
-                    // File-output models may answer once the files exist, before `succeeded`.
-                    return try await finish(prediction, id: id)
-                case "failed", "canceled":
-                    let reason = prediction["error"]?.string ?? "no error message"
-                    throw GeneratorError("replicate prediction \(id) \(status): \(reason)")
-                case "starting", "processing":
-                    break
-                default:
-                    throw GeneratorError("replicate prediction \(id) has an unknown status \"\(status)\"")
                 }
                 do {
                     try await Task.sleep(for: settings.pollInterval)
@@ -251,15 +239,6 @@ extension ReplicateGenerator {
             return prediction
         }
 
-        private func predictionID(of prediction: ProviderJSON) throws(GeneratorError) -> String {
-            let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
-            guard let id = prediction["id"]?.string, !id.isEmpty, id.allSatisfy(allowed.contains) else {
-                throw GeneratorError(
-                    "malformed reply from replicate to the prediction create request: no valid prediction id")
-            }
-            return id
-        }
-
         /// Fetches the prediction, retrying transient failures (a GET is safe to repeat).
         private func poll(_ id: String) async throws -> ProviderJSON {
             let reply = try await idempotentGET(
@@ -283,10 +262,7 @@ extension ReplicateGenerator {
         // MARK: Output
 
         private func finish(_ prediction: ProviderJSON, id: String) async throws -> GeneratorOutput {
-            let output = prediction["output"]
-            guard let url = output?.string ?? output?.array?.first?.string, !url.isEmpty else {
-                throw GeneratorError("replicate prediction \(id) succeeded without an output URL")
-            }
+            let url = try ReplicateReply.outputURL(of: prediction, id: id)
             let bytes: [UInt8]
             if url.hasPrefix("data:") {
                 guard let decoded = decodeDataURI(url) else {

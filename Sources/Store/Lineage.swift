@@ -309,6 +309,7 @@ extension Store {
                     node: link.node, position: link.position, key: link.key, output: output, outcome: link.outcome,
                     reason: link.reason, error: link.error),
                 runID: runID, into: db)
+            try Self.deleteLease(on: generation.key, in: db)
             return output
         }
     }

@@ -67,6 +67,19 @@ enum Schema {
                 CREATE INDEX run_links_output ON run_links(output);
                 """)
         }
+        // A lease per key being generated, so that two processes running the same plan pay once (docs/STORE-FORMAT.md).
+        migrator.register("v2-leases") { db in
+            try db.execute(
+                """
+                CREATE TABLE leases (
+                    key         TEXT PRIMARY KEY NOT NULL,
+                    pid         INTEGER NOT NULL,
+                    run_id      TEXT NOT NULL,
+                    acquired_at TEXT NOT NULL,
+                    expires_at  INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }()
 }

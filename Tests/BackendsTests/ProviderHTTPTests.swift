@@ -21,7 +21,7 @@ import Testing
     @Test func aSameOriginRedirectKeepsTheCredentials() async throws {
         try await FakeProvider.with(scenario: "ok") { server in
             let url = server.baseURL + "/_redirect?status=307&to=" + encoded("/_echo")
-            let reply = try await http.send(.GET, url, headers: authorization, timeout: .seconds(10))
+            let reply = try await http.send(.GET, url, headers: authorization, timeout: .seconds(120))
             #expect(reply.status == 200)
             #expect(try echo(reply)["authorization"]?.value == .bool(true))
         }
@@ -31,7 +31,7 @@ import Testing
         try await FakeProvider.with(scenario: "ok") { first in
             try await FakeProvider.with(scenario: "ok") { second in
                 let url = first.baseURL + "/_redirect?status=302&to=" + encoded(second.baseURL + "/_echo")
-                let reply = try await http.send(.GET, url, headers: authorization, timeout: .seconds(10))
+                let reply = try await http.send(.GET, url, headers: authorization, timeout: .seconds(120))
                 #expect(reply.status == 200)
                 #expect(try echo(reply)["authorization"]?.value == .bool(false))
             }
@@ -42,7 +42,7 @@ import Testing
         try await FakeProvider.with(scenario: "ok") { server in
             let url = server.baseURL + "/_redirect?status=303&to=" + encoded("/_echo")
             let reply = try await http.send(
-                .POST, url, headers: authorization, body: Array("{}".utf8), timeout: .seconds(10))
+                .POST, url, headers: authorization, body: Array("{}".utf8), timeout: .seconds(120))
             let answer = try echo(reply)
             #expect(answer["method"]?.string == "GET")
             #expect(answer["body_size"]?.value == .number(0))
@@ -53,7 +53,7 @@ import Testing
         try await FakeProvider.with(scenario: "ok") { server in
             let url =
                 server.baseURL + "/_redirect?status=302&to=" + encoded("/_redirect?status=302")
-            let reply = try await http.send(.GET, url, timeout: .seconds(10))
+            let reply = try await http.send(.GET, url, timeout: .seconds(120))
             #expect(reply.status == 302)
         }
     }
@@ -73,7 +73,7 @@ import Testing
         // A port that was just free: bind, note it, close.
         let port = try await FakeProvider.with(scenario: "ok") { $0.port }
         do {
-            _ = try await http.send(.POST, "http://127.0.0.1:\(port)/v1/predictions", timeout: .seconds(10))
+            _ = try await http.send(.POST, "http://127.0.0.1:\(port)/v1/predictions", timeout: .seconds(120))
             Issue.record("expected a failure to connect")
         } catch let failure as HTTPFailure {
             guard case .notSent = failure else {

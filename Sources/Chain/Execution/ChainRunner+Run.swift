@@ -110,6 +110,8 @@ private struct Execution {
     /// What a generation task reports back.
     enum Completion: Sendable {
         case generated(NodeID, RunLink)
+        /// Another process held the key's lease and committed it meanwhile: a cache hit after all.
+        case reused(NodeID, GenerationRequest, CachedOutput)
         case failed(NodeID, RunLink, request: String)
         case cancelled(NodeID)
         /// The store failed while committing: the run cannot go on.
@@ -209,6 +211,17 @@ private struct Execution {
                             recordHit(
                                 follower.node, request: follower.request, output: link.output!,
                                 mediaType: link.mediaType))
+                        if !interrupted { ready += prepared.graph.downstream(of: follower.node) }
+                    }
+                    try store.record(links: hits, runID: runID)
+                    if !interrupted { ready += prepared.graph.downstream(of: node) }
+                case .reused(let node, let request, let cached):
+                    var hits = [recordHit(node, request: request, output: cached.output, mediaType: cached.mediaType)]
+                    for follower in followers.removeValue(forKey: request.key) ?? [] {
+                        hits.append(
+                            recordHit(
+                                follower.node, request: follower.request, output: cached.output,
+                                mediaType: cached.mediaType))
                         if !interrupted { ready += prepared.graph.downstream(of: follower.node) }
                     }
                     try store.record(links: hits, runID: runID)
@@ -352,10 +365,23 @@ private struct Execution {
                     error: redactor.redact(message), prompt: request.prompt, mediaType: nil),
                 request: request.canonicalText)
         }
+        let heartbeat: KeyLease.Heartbeat
+        do {
+            switch try await KeyLease.acquire(key: key, runID: runID, store: store) {
+            case .reuse(let cached): return .reused(pending.node, request, cached)
+            case .generate(let held): heartbeat = held
+            }
+        } catch let error as StoreError {
+            return .storeFailed(pending.node, error)
+        } catch {
+            return .cancelled(pending.node)
+        }
+        defer { heartbeat.stop() }
         do {
             let job = GenerationJob(request: request, inputs: inputs, options: options, node: pending.node.description)
             let output = try await generator.generate(job)
             guard let mediaType = MediaType.sniff(output.bytes) else {
+                try? store.releaseLease(key: key, runID: runID)
                 return failure(
                     "the generator returned \(output.bytes.count) bytes that are not a PNG, JPEG or WebP image")
             }
@@ -376,6 +402,7 @@ private struct Execution {
             do {
                 committed = try store.commit(generatedBytes: output.bytes, generation: generation, link: record, runID: runID)
             } catch {
+                try? store.releaseLease(key: key, runID: runID)
                 return .storeFailed(pending.node, error)
             }
             let link = RunLink(
@@ -384,8 +411,10 @@ private struct Execution {
                 mediaType: committed == digest ? mediaType : (try? store.blob(for: committed))?.mediaType ?? mediaType)
             return .generated(pending.node, link)
         } catch is CancellationError {
+            try? store.releaseLease(key: key, runID: runID)
             return .cancelled(pending.node)
         } catch {
+            try? store.releaseLease(key: key, runID: runID)
             if Task.isCancelled { return .cancelled(pending.node) }
             return failure("\(error)")
         }

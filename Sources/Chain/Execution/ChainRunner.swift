@@ -141,9 +141,13 @@ public struct ChainRunner: Sendable {
                         output: generation.output, modelVersion: generation.modelVersion))
             } else {
                 let cause = upstream.map { "\($0) changed" } ?? prepared.initialCause
+                // A key another run is generating right now: the next run waits for it instead of paying again.
+                let reason =
+                    try store.liveLease(on: key).map { "in flight (pid \($0.processID))" }
+                    ?? explainer.reason(for: node, request: request, key: key, upstreamCause: cause)
                 let link = LinkStatus(
                     node: node, state: .regenerate, key: key,
-                    reason: explainer.reason(for: node, request: request, key: key, upstreamCause: cause),
+                    reason: reason,
                     prompt: prepared.prompts[node]!, output: nil, modelVersion: nil)
                 regenerating[node] = link
                 links.append(link)
