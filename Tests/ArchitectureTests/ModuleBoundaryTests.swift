@@ -27,6 +27,10 @@ import Testing
             "Chain knows no HTTP, no subprocess and no provider"
         ),
         ("Backends", ["Tool", "Proxy", "Remote", "ArgumentParser"], "Backends depends on Chain and Store, never the other way"),
+        (
+            "Proxy", ["Backends", "Tool", "Remote", "ArgumentParser", "FoundationNetworking", "Subprocess"],
+            "Proxy is a server beside Backends: it keys through Chain and stores through Store, calls upstream with AsyncHTTPClient, never with URLSession"
+        ),
     ]
 
     /// The repository's `Sources` folder, found from this file's path.

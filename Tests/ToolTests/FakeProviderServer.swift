@@ -127,11 +127,16 @@ enum LocalHTTP {
     }
 
     /// Sends one request and reads the whole reply.
-    static func request(port: Int, method: String, path: String, body: [UInt8] = []) throws -> Reply {
+    static func request(
+        port: Int, method: String, path: String, body: [UInt8] = [], headers: [(String, String)] = []
+    ) throws -> Reply {
         let fd = try connect(port: port).get()
         defer { close(fd) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-        if !body.isEmpty { head += "Content-Type: application/json\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if !body.isEmpty && !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+            head += "Content-Type: application/json\r\n"
+        }
         head += "Content-Length: \(body.count)\r\n\r\n"
         let message = Array(head.utf8) + body
         var sent = 0
