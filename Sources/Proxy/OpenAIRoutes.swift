@@ -29,11 +29,14 @@ extension ProxyRoutes {
                 wantsURL = body["response_format"] == .string("url")
             }
             let headers =
-                authorization(request, provider: "openai") + [("Content-Type", request.headers[.contentType] ?? "application/json")]
+                authorization(request, provider: "openai") + [
+                    ("Content-Type", request.headers[.contentType] ?? "application/json")
+                ]
             let bytes = Array(buffer: buffer)
             let upstream = self.upstream
             let url = upstream.openAIBase + endpoint
-            let outputs = try await session.answer(keyed, route: "POST /v1\(endpoint)") { () async throws(UpstreamReply) in
+            let outputs = try await session.answer(keyed, route: "POST /v1\(endpoint)") {
+                () async throws(UpstreamReply) in
                 try await upstream.openAIImages(url: url, body: bytes, headers: headers)
             }
             var usage: JSONValue?
@@ -68,7 +71,9 @@ extension Upstream {
         else {
             throw UpstreamReply(
                 status: 502, headers: [("Content-Type", "application/json")],
-                body: Array(#"{"error":{"message":"the upstream answer is not an images response","type":"server_error"}}"#.utf8))
+                body: Array(
+                    #"{"error":{"message":"the upstream answer is not an images response","type":"server_error"}}"#.utf8
+                ))
         }
         var images: [[UInt8]] = []
         for item in data {
@@ -85,6 +90,7 @@ extension Upstream {
         let elapsed = ContinuousClock.now - started
         return UpstreamImages(
             images: images, modelVersion: nil, providerID: nil, usage: answer["usage"].map(CanonicalJSON.string),
-            durationMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+            durationMilliseconds: Int(
+                elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
     }
 }

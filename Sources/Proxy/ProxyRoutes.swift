@@ -27,7 +27,8 @@ struct ProxyRoutes: Sendable {
             await getPrediction(request, id: context.parameters.get("id") ?? "")
         }
         router.post("/v1/files") { request, _ in await createFile(request) }
-        router.get("/v1/files/:id") { request, context in await getFile(request, id: context.parameters.get("id") ?? "") }
+        router.get("/v1/files/:id") { request, context in await getFile(request, id: context.parameters.get("id") ?? "")
+        }
         router.post("/v1/images/generations") { request, _ in await openAIImages(request, edit: false) }
         router.post("/v1/images/edits") { request, _ in await openAIImages(request, edit: true) }
         router.get("/framechain/blobs/:digest") { _, context in blob(context.parameters.get("digest") ?? "") }
@@ -64,7 +65,9 @@ struct ProxyRoutes: Sendable {
         do { value = try JSONParser.parse(Array(buffer: buffer)) } catch {
             throw ProxyRequestError("the request body is not valid JSON: \(error)")
         }
-        guard case .object(let members) = value else { throw ProxyRequestError("the request body must be a JSON object") }
+        guard case .object(let members) = value else {
+            throw ProxyRequestError("the request body must be a JSON object")
+        }
         return members
     }
 

@@ -28,7 +28,9 @@ public struct ProxyServer: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void) async throws {
         let router = Router()
         router.add(middleware: ErrorMiddleware())
-        if configuration.clientToken != nil { router.add(middleware: ClientTokenMiddleware(configuration: configuration)) }
+        if configuration.clientToken != nil {
+            router.add(middleware: ClientTokenMiddleware(configuration: configuration))
+        }
         let api = ProxyRoutes(configuration: configuration, session: session, upstream: upstream)
         api.register(on: router)
         var http1 = HTTP1Channel.Configuration()
@@ -84,7 +86,8 @@ enum Reply {
     }
 
     /// An RFC 7807 problem (Replicate's error shape), never to be retried.
-    static func problem(_ status: Int, _ title: String, _ detail: String, extra: [String: JSONValue] = [:]) -> Response {
+    static func problem(_ status: Int, _ title: String, _ detail: String, extra: [String: JSONValue] = [:]) -> Response
+    {
         var body: [String: JSONValue] = [
             "title": .string(title), "detail": .string(detail), "status": .number(Double(status)),
         ]
@@ -123,7 +126,8 @@ struct ErrorMiddleware: RouterMiddleware {
             let status = Int(error.status.code)
             let detail =
                 status == 413
-                ? "the request body is larger than the proxy accepts" : "\(request.method) \(request.uri.path): \(Reply.title(status))"
+                ? "the request body is larger than the proxy accepts"
+                : "\(request.method) \(request.uri.path): \(Reply.title(status))"
             return Reply.problem(status, Reply.title(status), detail)
         } catch {
             return Reply.problem(500, "Internal Server Error", "framechain serve: \(type(of: error))")

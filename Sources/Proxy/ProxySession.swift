@@ -176,7 +176,8 @@ final class ProxySession: Sendable {
                 node: node, position: position, key: generationRequest.key, output: output, outcome: .generated,
                 reason: "\(route): not recorded", error: nil)
             if let runID {
-                digests.append(try store.commit(generatedBytes: bytes, generation: generation, link: link, runID: runID))
+                digests.append(
+                    try store.commit(generatedBytes: bytes, generation: generation, link: link, runID: runID))
             } else {
                 digests.append(output)
             }

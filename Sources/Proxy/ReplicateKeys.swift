@@ -72,7 +72,8 @@ public enum ReplicateKeys {
         case .object(let members):
             var out: [String: JSONValue] = [:]
             for name in members.keys.sorted(by: { $0.utf16.lexicographicallyPrecedes($1.utf16) }) {
-                out[name] = try replacingImages(members[name]!, path: "\(path).\(name)", images: &images, resolve: resolve)
+                out[name] = try replacingImages(
+                    members[name]!, path: "\(path).\(name)", images: &images, resolve: resolve)
             }
             return .object(out)
         default:
@@ -86,7 +87,9 @@ public enum ReplicateKeys {
         guard text.hasPrefix("data:") else { return nil }
         guard let comma = text.firstIndex(of: ","), text[..<comma].hasSuffix(";base64"),
             let data = Data(base64Encoded: String(text[text.index(after: comma)...]))
-        else { throw ProxyRequestError("\(field): a data: URI must be base64 (data:<type>;base64,<data>)", status: 422) }
+        else {
+            throw ProxyRequestError("\(field): a data: URI must be base64 (data:<type>;base64,<data>)", status: 422)
+        }
         guard let image = ProxyImage(bytes: [UInt8](data)) else {
             throw ProxyRequestError("\(field): the data: URI is not a PNG, JPEG or WebP image", status: 422)
         }

@@ -27,7 +27,8 @@ extension ProxyRoutes {
                 modelReference = version
             }
             let store = self.store
-            let keyed = try ReplicateKeys.request(model: modelReference, input: input) { text throws(ProxyRequestError) in
+            let keyed = try ReplicateKeys.request(model: modelReference, input: input) {
+                text throws(ProxyRequestError) in
                 try Self.resolveImage(text, store: store)
             }
             let route = model.map { "POST /v1/models/\($0)/predictions" } ?? "POST /v1/predictions"
@@ -58,13 +59,16 @@ extension ProxyRoutes {
         if case .object(let request)? = try? JSONParser.parse(Array(generation.request.utf8)) {
             if case .object(let params)? = request["params"] { input = params }
             input["prompt"] = request["prompt"]
-            if case .array(let inputs)? = request["inputs"], !inputs.isEmpty { input[ReplicateKeys.imageField] = .array(inputs) }
+            if case .array(let inputs)? = request["inputs"], !inputs.isEmpty {
+                input[ReplicateKeys.imageField] = .array(inputs)
+            }
         }
         let outputs = CallOutputs(
             digests: [generation.output], images: [bytes], modelVersion: generation.modelVersion,
             usage: generation.usage, createdAt: generation.createdAt, hit: true)
         return Reply.json(
-            Self.prediction(id: id, model: generation.model, input: .object(input), outputs: outputs, base: base(of: request)))
+            Self.prediction(
+                id: id, model: generation.model, input: .object(input), outputs: outputs, base: base(of: request)))
     }
 
     func createFile(_ request: Request) async -> Response {
@@ -119,7 +123,9 @@ extension ProxyRoutes {
             switch value {
             case .string(let text) where text.contains("/v1/files/"):
                 let id = text.split(separator: "/").last.map(String.init) ?? ""
-                if let image = images.first(where: { $0.digest.hexString == id }) { return .string(dataURI(image.bytes)) }
+                if let image = images.first(where: { $0.digest.hexString == id }) {
+                    return .string(dataURI(image.bytes))
+                }
                 return value
             case .array(let items): return .array(items.map(rewrite))
             case .object(let members): return .object(members.mapValues(rewrite))
@@ -131,9 +137,12 @@ extension ProxyRoutes {
         return Array(CanonicalJSON.string(.object(out)).utf8)
     }
 
-    static func prediction(id: String, model: String, input: JSONValue, outputs: CallOutputs, base: String) -> JSONValue {
+    static func prediction(id: String, model: String, input: JSONValue, outputs: CallOutputs, base: String) -> JSONValue
+    {
         var usage: [String: JSONValue] = [:]
-        if let text = outputs.usage, case .object(let members)? = try? JSONParser.parse(Array(text.utf8)) { usage = members }
+        if let text = outputs.usage, case .object(let members)? = try? JSONParser.parse(Array(text.utf8)) {
+            usage = members
+        }
         let uris = outputs.images.map { JSONValue.string(dataURI($0)) }
         let output: JSONValue = usage["output_shape"] == .string("list") ? .array(uris) : uris[0]
         return .object([
@@ -143,7 +152,8 @@ extension ProxyRoutes {
             "started_at": .string(outputs.createdAt), "completed_at": .string(outputs.createdAt),
             "metrics": usage["metrics"] ?? .object([:]),
             "urls": .object([
-                "get": .string("\(base)/v1/predictions/\(id)"), "cancel": .string("\(base)/v1/predictions/\(id)/cancel"),
+                "get": .string("\(base)/v1/predictions/\(id)"),
+                "cancel": .string("\(base)/v1/predictions/\(id)/cancel"),
             ]),
         ])
     }
@@ -185,17 +195,21 @@ extension Upstream {
                 case .array(let items): urls = items.compactMap { if case .string(let url) = $0 { url } else { nil } }
                 default: break
                 }
-                guard !urls.isEmpty else { throw .problem(502, "Bad Gateway", "the upstream prediction has no output URL") }
+                guard !urls.isEmpty else {
+                    throw .problem(502, "Bad Gateway", "the upstream prediction has no output URL")
+                }
                 var images: [[UInt8]] = []
                 for url in urls { images.append(try await download(url)) }
                 var usage: [String: JSONValue] = ["metrics": prediction["metrics"] ?? .object([:])]
                 if case .array = output { usage["output_shape"] = .string("list") }
                 let elapsed = ContinuousClock.now - started
                 return UpstreamImages(
-                    images: images, modelVersion: prediction["version"].flatMap { if case .string(let v) = $0 { v } else { nil } },
+                    images: images,
+                    modelVersion: prediction["version"].flatMap { if case .string(let v) = $0 { v } else { nil } },
                     providerID: prediction["id"].flatMap { if case .string(let v) = $0 { v } else { nil } },
                     usage: CanonicalJSON.string(.object(usage)),
-                    durationMilliseconds: Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
+                    durationMilliseconds: Int(
+                        elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000))
             case "failed", "canceled":
                 throw reply
             default:

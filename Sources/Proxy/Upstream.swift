@@ -57,7 +57,9 @@ final class Upstream: Sendable {
                 status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                 body: Array(buffer: bytes))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
-            throw .problem(504, "Gateway Timeout", "the upstream API did not answer within \(timeout.nanoseconds / 1_000_000_000) s")
+            throw .problem(
+                504, "Gateway Timeout",
+                "the upstream API did not answer within \(timeout.nanoseconds / 1_000_000_000) s")
         } catch {
             throw .problem(502, "Bad Gateway", "the upstream API could not be reached (\(Self.describe(error)))")
         }

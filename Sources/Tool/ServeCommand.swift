@@ -21,7 +21,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("listen"), help: ArgumentHelp("HOST:PORT to listen on (port 0 picks one).", valueName: "host:port"))
+    @Option(
+        name: .customLong("listen"),
+        help: ArgumentHelp("HOST:PORT to listen on (port 0 picks one).", valueName: "host:port"))
     var listen: String = "127.0.0.1:8787"
 
     @Option(name: .customLong("mode"), help: "record, replay or passthrough.")
@@ -30,7 +32,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("upstream-replicate"), help: ArgumentHelp("Replicate's API base URL.", valueName: "url"))
     var upstreamReplicate: String = ProxyConfiguration.defaultReplicate
 
-    @Option(name: .customLong("upstream-openai"), help: ArgumentHelp("OpenAI's API base URL (with /v1).", valueName: "url"))
+    @Option(
+        name: .customLong("upstream-openai"), help: ArgumentHelp("OpenAI's API base URL (with /v1).", valueName: "url"))
     var upstreamOpenAI: String = ProxyConfiguration.defaultOpenAI
 
     @Option(
@@ -83,7 +86,10 @@ struct ServeCommand: AsyncParsableCommand {
                 guard let data = FileManager.default.contents(atPath: tokenFile),
                     let token = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines),
                     !token.isEmpty
-                else { throw StoreError(code: .invalidInput, message: "--token-file \(tokenFile): missing, unreadable or empty") }
+                else {
+                    throw StoreError(
+                        code: .invalidInput, message: "--token-file \(tokenFile): missing, unreadable or empty")
+                }
                 configuration.clientToken = token
                 let environment = ProcessInfo.processInfo.environment
                 configuration.upstreamTokens = [

@@ -29,7 +29,8 @@ import Testing
         ("Backends", ["Tool", "Proxy", "Remote", "ArgumentParser"], "Backends depends on Chain and Store, never the other way"),
         (
             "Proxy", ["Backends", "Tool", "Remote", "ArgumentParser", "FoundationNetworking", "Subprocess"],
-            "Proxy is a server beside Backends: it keys through Chain and stores through Store, calls upstream with AsyncHTTPClient, never with URLSession"
+            "Proxy is a server beside Backends: it keys through Chain, stores through Store and calls upstream with "
+                + "AsyncHTTPClient, never URLSession"
         ),
     ]
 

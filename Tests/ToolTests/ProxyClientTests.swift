@@ -10,7 +10,10 @@ import Testing
     static let openAIToken = "sk-proxy-client-secret-0123456789abcdef"
     /// A 2×2 RGB PNG: the first request's input image.
     static let initialPNG = [UInt8](
-        Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGPgEpEDIgYIBQAGTgDxOGMygQAAAABJRU5ErkJggg==")!)
+        Data(
+            base64Encoded:
+                "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGPgEpEDIgYIBQAGTgDxOGMygQAAAABJRU5ErkJggg==")!
+    )
 
     static func prompts(startThree: String = "start of scene three", endFour: String = "end of scene four") -> String {
         let scenes = (1...4).map { number -> String in
@@ -50,7 +53,8 @@ import Testing
 
     @Test(.enabled(if: ProxyVenv.shouldRun))
     func chainedScriptRecordsReplaysAndExplainsMisses() throws {
-        try #require(ProxyVenv.available, "CI=true but \(ProxyVenv.directory) has no replicate/openai: .ci/run creates it")
+        try #require(
+            ProxyVenv.available, "CI=true but \(ProxyVenv.directory) has no replicate/openai: .ci/run creates it")
         try withTemporaryDirectory { directory in
             try writeFile("\(directory)/initial.png", Self.initialPNG)
             let store = "\(directory)/store"
@@ -60,14 +64,16 @@ import Testing
             let recorder = try ServeProcess(["--store", store] + upstream, scratch: directory)
 
             // First run: every call is a miss and goes upstream.
-            let first = try Self.runScript(directory, prompts: Self.prompts(), out: "\(directory)/run1", proxy: recorder)
+            let first = try Self.runScript(
+                directory, prompts: Self.prompts(), out: "\(directory)/run1", proxy: recorder)
             #expect(first.status == 0, "\(first.output)")
             #expect(try Self.upstreamCalls(stand) == 12)
             let run1 = try Self.outputs("\(directory)/run1")
             #expect(Set(run1.values.map { SHA256.hash(data: $0) }).count == 12)
 
             // Second run: all hits, the same bytes.
-            let second = try Self.runScript(directory, prompts: Self.prompts(), out: "\(directory)/run2", proxy: recorder)
+            let second = try Self.runScript(
+                directory, prompts: Self.prompts(), out: "\(directory)/run2", proxy: recorder)
             #expect(second.status == 0, "\(second.output)")
             #expect(try Self.upstreamCalls(stand) == 12)
             #expect(try Self.outputs("\(directory)/run2") == run1)
@@ -85,7 +91,10 @@ import Testing
 
             // The upstream saw the client's token; nothing the proxy wrote or printed holds it.
             let creates = try stand.requests("POST") { $0.hasSuffix("/predictions") }
-            #expect(creates.allSatisfy { ($0["headers"] as? [String: String])?["authorization"] == "Bearer \(Self.replicateToken)" })
+            #expect(
+                creates.allSatisfy {
+                    ($0["headers"] as? [String: String])?["authorization"] == "Bearer \(Self.replicateToken)"
+                })
             stand.stop()
 
             // Replay with the upstream gone: the whole edited script, byte for byte.
@@ -109,7 +118,8 @@ import Testing
                 ["lineage", "\(directory)/replay/end_4.png", "--store", store, "--format", "json"], scratch: directory)
             #expect(lineage.status == 0, "\(lineage.error)")
             let chain = try #require(
-                (try JSONSerialization.jsonObject(with: Data(lineage.output)) as? [String: Any])?["chain"] as? [[String: Any]])
+                (try JSONSerialization.jsonObject(with: Data(lineage.output)) as? [String: Any])?["chain"]
+                    as? [[String: Any]])
             #expect(chain.count == 7)  // end_4 ← start_4 ← ref_4 ← ref_3 ← ref_2 ← ref_1 ← the initial image
             #expect(chain.last?["digest"] as? String == SHA256.hash(data: Self.initialPNG).description)
 

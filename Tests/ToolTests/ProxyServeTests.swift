@@ -24,14 +24,17 @@ import Testing
     }
 
     static func withProxy(
-        _ arguments: [String] = [], scenario: String = "ok", _ body: (String, FakeProviderServer, ServeProcess) throws -> Void
+        _ arguments: [String] = [], scenario: String = "ok",
+        _ body: (String, FakeProviderServer, ServeProcess) throws -> Void
     ) throws {
         try withTemporaryDirectory { directory in
             let stand = try FakeProviderServer(scenario: scenario)
             try stand.control(["derived_openai": true])
             let proxy = try ServeProcess(
-                ["--store", "\(directory)/store", "--upstream-replicate", stand.baseURL, "--upstream-openai",
-                 stand.baseURL + "/v1"] + arguments, scratch: directory)
+                [
+                    "--store", "\(directory)/store", "--upstream-replicate", stand.baseURL, "--upstream-openai",
+                    stand.baseURL + "/v1",
+                ] + arguments, scratch: directory)
             try body(directory, stand, proxy)
             try proxy.stop()
         }
@@ -40,16 +43,24 @@ import Testing
     @Test func multipartEditsWithDifferentBoundariesAndFileNamesShareOneKey() throws {
         try Self.withProxy { _, stand, proxy in
             let first = Self.multipart(
-                boundary: "aaaa1111", parts: [("prompt", nil, Array("a red door".utf8)), ("model", nil, Array("gpt-image-1".utf8)),
-                ("image", "door.png", Self.png)])
+                boundary: "aaaa1111",
+                parts: [
+                    ("prompt", nil, Array("a red door".utf8)), ("model", nil, Array("gpt-image-1".utf8)),
+                    ("image", "door.png", Self.png),
+                ])
             let second = Self.multipart(
-                boundary: "----zz9-other", parts: [("image", "elsewhere/x.png", Self.png), ("model", nil, Array("gpt-image-1".utf8)),
-                ("prompt", nil, Array("a red door".utf8))])
+                boundary: "----zz9-other",
+                parts: [
+                    ("image", "elsewhere/x.png", Self.png), ("model", nil, Array("gpt-image-1".utf8)),
+                    ("prompt", nil, Array("a red door".utf8)),
+                ])
             var answers: [[UInt8]] = []
             for (body, boundary) in [(first, "aaaa1111"), (second, "----zz9-other")] {
                 let reply = try LocalHTTP.request(
                     port: proxy.port, method: "POST", path: "/v1/images/edits", body: body,
-                    headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)"), ("Authorization", "Bearer sk-x")])
+                    headers: [
+                        ("Content-Type", "multipart/form-data; boundary=\(boundary)"), ("Authorization", "Bearer sk-x"),
+                    ])
                 #expect(reply.status == 200, "\(String(decoding: reply.body, as: UTF8.self))")
                 answers.append(reply.body)
             }
@@ -77,7 +88,8 @@ import Testing
                     port: proxy.port, method: "POST", path: "/v1/models/google/nano-banana/predictions",
                     body: Array(body.utf8), headers: [("Authorization", "Bearer r8_x"), ("Prefer", "wait")])
                 #expect(reply.status == 201, "\(String(decoding: reply.body, as: UTF8.self))")
-                let prediction = try #require(try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any])
+                let prediction = try #require(
+                    try JSONSerialization.jsonObject(with: Data(reply.body)) as? [String: Any])
                 #expect(prediction["status"] as? String == "succeeded")
                 #expect(prediction["version"] as? String == "v-fake-1")
                 outputs.append(try #require(prediction["output"] as? String))
@@ -159,7 +171,8 @@ import Testing
             try stand.control(["delay_ms": 1500])
             let fd = try LocalHTTP.connect(port: proxy.port).get()
             let body = #"{"input": {"prompt": "paid for"}}"#
-            let head = "POST /v1/models/google/nano-banana/predictions HTTP/1.1\r\nHost: x\r\n"
+            let head =
+                "POST /v1/models/google/nano-banana/predictions HTTP/1.1\r\nHost: x\r\n"
                 + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             _ = Array(head.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
             close(fd)
@@ -182,6 +195,31 @@ import Testing
         }
     }
 
+    @Test func passthroughForwardsEverythingAndRecordsNothing() throws {
+        try Self.withProxy(["--mode", "passthrough"]) { directory, stand, proxy in
+            #expect(proxy.runID == nil)
+            let body = Array(#"{"model": "gpt-image-1", "prompt": "not kept"}"#.utf8)
+            for _ in 0..<2 {
+                let reply = try LocalHTTP.request(
+                    port: proxy.port, method: "POST", path: "/v1/images/generations", body: body,
+                    headers: [("Authorization", "Bearer sk-pass")])
+                #expect(reply.status == 200)
+            }
+            let generations = try stand.requests("POST") { $0 == "/v1/images/generations" }
+            #expect(generations.count == 2)
+            #expect((generations.first?["headers"] as? [String: String])?["authorization"] == "Bearer sk-pass")
+            let create = try LocalHTTP.request(
+                port: proxy.port, method: "POST", path: "/v1/models/google/nano-banana/predictions",
+                body: Array(#"{"input": {"prompt": "as upstream says"}}"#.utf8), headers: [("Prefer", "wait")])
+            #expect(create.status == 201)
+            let prediction = try #require(try JSONSerialization.jsonObject(with: Data(create.body)) as? [String: Any])
+            #expect(prediction["id"] as? String == "pred1")
+            let runs = try runFramechain(["runs", "--store", "\(directory)/store", "--json"], scratch: directory)
+            let list = try JSONSerialization.jsonObject(with: Data(runs.output)) as? [Any]
+            #expect(list?.isEmpty ?? true, "\(runs.outputText)")
+        }
+    }
+
     @Test func aNonLoopbackListenerNeedsATokenFile() throws {
         try withTemporaryDirectory { directory in
             let refused = try runFramechain(
@@ -196,8 +234,10 @@ import Testing
             try writeFile("\(directory)/token", Array("proxy-client-token\n".utf8))
             let stand = try FakeProviderServer()
             let proxy = try ServeProcess(
-                ["--store", "\(directory)/store", "--token-file", "\(directory)/token", "--upstream-replicate",
-                 stand.baseURL], scratch: directory, environment: ["REPLICATE_API_TOKEN": "r8_upstream_secret"])
+                [
+                    "--store", "\(directory)/store", "--token-file", "\(directory)/token", "--upstream-replicate",
+                    stand.baseURL,
+                ], scratch: directory, environment: ["REPLICATE_API_TOKEN": "r8_upstream_secret"])
             let body = Array(#"{"input": {"prompt": "guarded"}}"#.utf8)
             let path = "/v1/models/google/nano-banana/predictions"
             let refused = try LocalHTTP.request(port: proxy.port, method: "POST", path: path, body: body)

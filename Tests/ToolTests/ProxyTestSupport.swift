@@ -1,5 +1,5 @@
-import FrameChainTestKit
 import Foundation
+import FrameChainTestKit
 import Testing
 
 #if canImport(Glibc)
@@ -37,8 +37,9 @@ final class ServeProcess {
             }
             usleep(20_000)
         }
-        guard let portText = banner.split(separator: " ").first(where: { $0.hasPrefix("http://") })?
-            .split(separator: ":").last, let port = Int(portText)
+        guard
+            let portText = banner.split(separator: " ").first(where: { $0.hasPrefix("http://") })?
+                .split(separator: ":").last, let port = Int(portText)
         else { throw ServeFailed(description: "unexpected banner: \(banner)") }
         self.port = port
     }

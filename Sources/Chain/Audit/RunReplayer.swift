@@ -80,7 +80,8 @@ public struct RunReplayer: Sendable {
         let initialMissing = try run.initialReference.map { try !store.isIntact($0) } ?? false
         if let directory {
             try OutputWriter(store: store).write(
-                runID: run.id, planName: plan?.name ?? run.planName, status: run.effectiveStatus, links: links, to: directory,
+                runID: run.id, planName: plan?.name ?? run.planName, status: run.effectiveStatus, links: links,
+                to: directory,
                 missing: absent)
         }
         return Result(
