@@ -159,6 +159,44 @@ import Testing
     }
 }
 
+extension ProxyClientTests {
+    /// The README's third example: its Python block, as printed, live through the proxy and then in replay mode
+    /// with the stand-in stopped.
+    @Test(.enabled(if: ProxyVenv.shouldRun))
+    func readmeExampleRunsLiveThenReplaysOffline() throws {
+        try #require(ProxyVenv.available, "CI=true but \(ProxyVenv.directory) has no replicate/openai")
+        let readme = try String(
+            contentsOf: TestSupport.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "## Caching proxy").dropFirst().first)
+        let script = try #require(
+            section.components(separatedBy: "```python\n").dropFirst().first?.components(separatedBy: "```").first)
+        #expect(script.split(separator: "\n").count == 5)
+        try withTemporaryDirectory { directory in
+            try writeFile("\(directory)/bottle.py", Array(script.utf8))
+            let stand = try FakeProviderServer()
+            let store = "\(directory)/store"
+            let live = try ServeProcess(["--store", store, "--upstream-openai", stand.baseURL + "/v1"], scratch: directory)
+            let environment = ["OPENAI_BASE_URL": live.baseURL + "/v1", "OPENAI_API_KEY": "sk-readme"]
+            let first = try ProxyScripts.run(
+                python: ProxyVenv.python, "\(directory)/bottle.py", [], environment: environment,
+                workingDirectory: directory)
+            #expect(first.status == 0 && first.output == "wrote bottle.png\n", "\(first.output)")
+            let recorded = try readFile("\(directory)/bottle.png")
+            try live.stop()
+            stand.stop()
+            try FileManager.default.removeItem(atPath: "\(directory)/bottle.png")
+            let replay = try ServeProcess(["--store", store, "--mode", "replay"], scratch: directory)
+            let second = try ProxyScripts.run(
+                python: ProxyVenv.python, "\(directory)/bottle.py", [],
+                environment: ["OPENAI_BASE_URL": replay.baseURL + "/v1", "OPENAI_API_KEY": "sk-readme"],
+                workingDirectory: directory)
+            #expect(second.status == 0, "\(second.output)")
+            #expect(try readFile("\(directory)/bottle.png") == recorded)
+            try replay.stop()
+        }
+    }
+}
+
 /// Every regular file under `root` (or `root` itself) whose bytes contain `needle`.
 func filesContaining(_ needle: [UInt8], under root: String) throws -> [String] {
     var paths = [root]

@@ -96,12 +96,15 @@ enum ProxyScripts {
     }
 
     /// Runs `python script arguments…` to completion with `environment` added; returns status and output.
+    /// A `script` starting with `/` is a path; otherwise a file of `ProxyScripts`.
     static func run(
-        python: String, _ script: String, _ arguments: [String], environment: [String: String] = [:]
+        python: String, _ script: String, _ arguments: [String], environment: [String: String] = [:],
+        workingDirectory: String? = nil
     ) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [path(script)] + arguments
+        process.arguments = [script.hasPrefix("/") ? script : path(script)] + arguments
+        if let workingDirectory { process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         var inherited = ProcessInfo.processInfo.environment
         for name in ["REPLICATE_API_TOKEN", "OPENAI_API_KEY", "REPLICATE_BASE_URL", "OPENAI_BASE_URL"] {
             inherited[name] = nil
