@@ -92,6 +92,8 @@ enum LocalHTTP {
     struct Reply {
         let status: Int
         let body: [UInt8]
+        /// The status line and header lines, as received.
+        var head: String = ""
     }
 
     /// Connects to 127.0.0.1:`port`; returns the socket, or the `errno` of the failed connect.
@@ -158,6 +160,7 @@ enum LocalHTTP {
         guard let end, let statusLine = String(decoding: reply[..<end], as: UTF8.self).split(separator: "\r\n").first,
             let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "")
         else { throw FakeProviderServer.ServerError("malformed HTTP reply to \(method) \(path)") }
-        return Reply(status: status, body: Array(reply[(end + 4)...]))
+        return Reply(
+            status: status, body: Array(reply[(end + 4)...]), head: String(decoding: reply[..<end], as: UTF8.self))
     }
 }

@@ -175,7 +175,8 @@ extension ProxyClientTests {
             try writeFile("\(directory)/bottle.py", Array(script.utf8))
             let stand = try FakeProviderServer()
             let store = "\(directory)/store"
-            let live = try ServeProcess(["--store", store, "--upstream-openai", stand.baseURL + "/v1"], scratch: directory)
+            let live = try ServeProcess(
+                ["--store", store, "--upstream-openai", stand.baseURL + "/v1"], scratch: directory)
             let environment = ["OPENAI_BASE_URL": live.baseURL + "/v1", "OPENAI_API_KEY": "sk-readme"]
             let first = try ProxyScripts.run(
                 python: ProxyVenv.python, "\(directory)/bottle.py", [], environment: environment,

@@ -1,6 +1,7 @@
 import Foundation
 import FrameChainTestKit
 import Store
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -163,6 +164,67 @@ import Testing
             #expect(failed.status == 500)
             #expect(String(decoding: failed.body, as: UTF8.self).contains("the model is overloaded"))
             #expect(try stand.requests("POST") { $0.hasSuffix("/predictions") }.count == 1)
+        }
+    }
+
+    @Test func aReplayMissIsANonRetryable404NamingTheKeyTheNearestRequestAndTheField() throws {
+        try withTemporaryDirectory { directory in
+            let store = "\(directory)/store"
+            let stand = try FakeProviderServer()
+            let recorder = try ServeProcess(["--store", store, "--upstream-replicate", stand.baseURL], scratch: directory)
+            let path = "/v1/models/google/nano-banana/predictions"
+            let recorded = try LocalHTTP.request(
+                port: recorder.port, method: "POST", path: path,
+                body: Array(#"{"input": {"prompt": "a cat", "output_format": "png"}}"#.utf8))
+            #expect(recorded.status == 201)
+            let recordedID = try #require(
+                (try JSONSerialization.jsonObject(with: Data(recorded.body)) as? [String: Any])?["id"] as? String)
+            try recorder.stop()
+            stand.stop()
+            let replayer = try ServeProcess(["--store", store, "--mode", "replay"], scratch: directory)
+            let miss = try LocalHTTP.request(
+                port: replayer.port, method: "POST", path: path,
+                body: Array(#"{"input": {"prompt": "a cat", "output_format": "jpg"}}"#.utf8))
+            #expect(miss.status == 404)
+            #expect(miss.head.lowercased().contains("x-should-retry: false"))
+            #expect(miss.head.lowercased().contains("content-type: application/problem+json"))
+            let problem = try #require(try JSONSerialization.jsonObject(with: Data(miss.body)) as? [String: Any])
+            #expect(problem["nearest"] as? String == "sha256:\(recordedID)")
+            #expect(problem["differs_in"] as? [String] == ["params.output_format"])
+            let detail = try #require(problem["detail"] as? String)
+            #expect(detail.contains(try #require(problem["key"] as? String)))
+            #expect(detail.contains(#"params.output_format (recorded "png", asked "jpg")"#))
+            let hit = try LocalHTTP.request(
+                port: replayer.port, method: "POST", path: path,
+                body: Array(#"{"input": {"output_format": "png", "prompt": "a cat"}}"#.utf8))
+            #expect(hit.status == 201)
+            try replayer.stop()
+        }
+    }
+
+    @Test func twoIdenticalRequestsInFlightShareOneUpstreamCall() throws {
+        try Self.withProxy { directory, stand, proxy in
+            try stand.control(["delay_ms": 1000])
+            let body = Array(#"{"model": "gpt-image-1", "prompt": "in flight together"}"#.utf8)
+            let replies = Mutex<[LocalHTTP.Reply]>([])
+            let port = proxy.port
+            DispatchQueue.concurrentPerform(iterations: 2) { _ in
+                if let reply = try? LocalHTTP.request(
+                    port: port, method: "POST", path: "/v1/images/generations", body: body)
+                {
+                    replies.withLock { $0.append(reply) }
+                }
+            }
+            let answers = replies.withLock { $0 }
+            #expect(answers.map(\.status) == [200, 200])
+            #expect(try answers.map { try Self.b64Image($0.body) }.reduce(into: Set<[UInt8]>()) { $0.insert($1) }.count == 1)
+            #expect(try stand.requests("POST") { $0 == "/v1/images/generations" }.count == 1)
+            let show = try runFramechain(
+                ["show", try #require(proxy.runID), "--store", "\(directory)/store", "--json"], scratch: directory)
+            let links = try #require(
+                (try JSONSerialization.jsonObject(with: Data(show.output)) as? [String: Any])?["links"] as? [[String: Any]])
+            #expect(links.compactMap { $0["outcome"] as? String }.sorted() == ["generated", "hit"])
+            #expect(links.contains { ($0["reason"] as? String)?.contains("shared an upstream call in flight") == true })
         }
     }
 
