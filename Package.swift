@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.0"),
     ],
     targets: [
         .systemLibrary(
@@ -48,10 +50,21 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
             ]),
+        // `framechain serve`: a Replicate/OpenAI-compatible caching proxy. Imports Chain, never Backends or Tool.
+        .target(
+            name: "Proxy",
+            dependencies: [
+                "Store", "Formats", "Chain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         .executableTarget(
             name: "Tool",
             dependencies: [
-                "Store", "Formats", "Chain", "Backends",
+                "Store", "Formats", "Chain", "Backends", "Proxy",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "FrameChainTestKit", dependencies: ["Formats"], path: "Tests/FrameChainTestKit"),
@@ -62,7 +75,10 @@ let package = Package(
             name: "BackendsTests", dependencies: ["Backends", "Chain", "Formats", "Store", "FrameChainTestKit"],
             exclude: ["Servers"]),
         .testTarget(name: "ArchitectureTests"),
-        .testTarget(name: "ToolTests", dependencies: ["Tool", "Store", "Formats", "Chain", "Backends", "FrameChainTestKit"]),
+        .testTarget(
+            name: "ToolTests", dependencies: ["Tool", "Store", "Formats", "Chain", "Backends", "FrameChainTestKit"],
+            exclude: ["ProxyScripts"]),
+        .testTarget(name: "ProxyTests", dependencies: ["Proxy", "Chain", "Formats", "Store", "FrameChainTestKit"]),
     ],
     swiftLanguageModes: [.v6]
 )

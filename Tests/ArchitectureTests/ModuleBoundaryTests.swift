@@ -34,6 +34,11 @@ import Testing
             "Tool", ["FoundationNetworking"],
             "FoundationNetworking links libcurl and ~30 libraries the loader resolves at every start"
         ),
+        (
+            "Proxy", ["Backends", "Tool", "Remote", "ArgumentParser", "FoundationNetworking", "Subprocess"],
+            "Proxy is a server beside Backends: it keys through Chain, stores through Store and calls upstream with "
+                + "AsyncHTTPClient, never URLSession"
+        ),
     ]
 
     /// The repository's `Sources` folder, found from this file's path.

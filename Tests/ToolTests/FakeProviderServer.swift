@@ -92,6 +92,8 @@ enum LocalHTTP {
     struct Reply {
         let status: Int
         let body: [UInt8]
+        /// The status line and header lines, as received.
+        var head: String = ""
     }
 
     /// Connects to 127.0.0.1:`port`; returns the socket, or the `errno` of the failed connect.
@@ -127,11 +129,16 @@ enum LocalHTTP {
     }
 
     /// Sends one request and reads the whole reply.
-    static func request(port: Int, method: String, path: String, body: [UInt8] = []) throws -> Reply {
+    static func request(
+        port: Int, method: String, path: String, body: [UInt8] = [], headers: [(String, String)] = []
+    ) throws -> Reply {
         let fd = try connect(port: port).get()
         defer { close(fd) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
-        if !body.isEmpty { head += "Content-Type: application/json\r\n" }
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if !body.isEmpty && !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+            head += "Content-Type: application/json\r\n"
+        }
         head += "Content-Length: \(body.count)\r\n\r\n"
         let message = Array(head.utf8) + body
         var sent = 0
@@ -153,6 +160,7 @@ enum LocalHTTP {
         guard let end, let statusLine = String(decoding: reply[..<end], as: UTF8.self).split(separator: "\r\n").first,
             let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "")
         else { throw FakeProviderServer.ServerError("malformed HTTP reply to \(method) \(path)") }
-        return Reply(status: status, body: Array(reply[(end + 4)...]))
+        return Reply(
+            status: status, body: Array(reply[(end + 4)...]), head: String(decoding: reply[..<end], as: UTF8.self))
     }
 }

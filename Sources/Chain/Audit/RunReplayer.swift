@@ -1,3 +1,4 @@
+import Formats
 import Store
 
 /// Re-materializes a recorded run from the store alone: its stored plan, its initial image and its links'
@@ -38,18 +39,26 @@ public struct RunReplayer: Sendable {
     /// - Throws: ``StoreError`` if the plan blob is missing or corrupt, or a file cannot be written;
     ///   ``PlanError`` if the stored plan no longer decodes.
     public func replay(_ run: RunRecord, to directory: String?) throws -> Result {
+        // A `framechain serve` session (mode `proxy-…`) has no plan: its links are its calls in order (`ref/<n>`),
+        // and each prompt is read from the link's recorded request.
+        let proxied = run.mode.hasPrefix("proxy-")
         let planBytes = try store.contents(of: run.plan)
-        let plan = try PlanLoader.decode(planBytes, file: "plan \(run.plan) of run \(run.id)")
+        let plan = proxied ? nil : try PlanLoader.decode(planBytes, file: "plan \(run.plan) of run \(run.id)")
         var links: [RunLink] = []
         var missing: [RunLink] = []
         var withoutOutput: [RunLink] = []
         var absent: Set<Digest> = []
         for record in try store.links(ofRun: run.id) {
-            guard let node = NodeID(parsing: record.node), node.scene <= plan.scenes.count else {
+            guard let node = NodeID(parsing: record.node), node.scene <= plan?.scenes.count ?? Int.max else {
                 throw StoreError(
                     code: .integrity, message: "run \(run.id) has a link \(record.node) its plan does not have")
             }
-            let prompt = PromptEnhancer.enhancedPrompt(plan: plan, sceneIndex: node.scene - 1, role: node.role)
+            let prompt: String
+            if let plan {
+                prompt = PromptEnhancer.enhancedPrompt(plan: plan, sceneIndex: node.scene - 1, role: node.role)
+            } else {
+                prompt = try record.key.flatMap { try store.generation(for: $0) }.flatMap(Self.prompt(ofRequest:)) ?? ""
+            }
             var mediaType: MediaType?
             if let output = record.output {
                 if try store.isIntact(output) {
@@ -71,11 +80,20 @@ public struct RunReplayer: Sendable {
         let initialMissing = try run.initialReference.map { try !store.isIntact($0) } ?? false
         if let directory {
             try OutputWriter(store: store).write(
-                runID: run.id, planName: plan.name, status: run.effectiveStatus, links: links, to: directory,
+                runID: run.id, planName: plan?.name ?? run.planName, status: run.effectiveStatus, links: links,
+                to: directory,
                 missing: absent)
         }
         return Result(
             run: run, links: links, missing: missing, withoutOutput: withoutOutput,
             initialReferenceMissing: initialMissing)
+    }
+
+    /// The `prompt` of a generation's recorded request.
+    static func prompt(ofRequest generation: GenerationRecord) -> String? {
+        guard case .object(let request)? = try? JSONParser.parse(Array(generation.request.utf8)),
+            case .string(let prompt)? = request["prompt"]
+        else { return nil }
+        return prompt
     }
 }

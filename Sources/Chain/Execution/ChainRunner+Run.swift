@@ -71,7 +71,7 @@ extension ChainRunner {
     }
 
     /// A new run id: the UTC start time and 24 random bits, e.g. `20261125-174346-3fa9c1`.
-    static func makeRunID() -> String {
+    public static func makeRunID() -> String {
         let now = Timestamp.now()  // 2026-11-25T17:43:46.123Z
         let digits = now.filter(\.isNumber)
         let stamp = String(digits.prefix(8)) + "-" + String(digits.dropFirst(8).prefix(6))

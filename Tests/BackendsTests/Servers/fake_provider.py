@@ -32,6 +32,9 @@ POST /_control also takes, independently of the scenario:
                           careless provider might (to test that framechain scrubs it)
   {"version": TEXT}       the `version` that predictions of official models (owner/name) report
                           from now on (default "v-fake-1")
+  {"derived_openai": true}  OpenAI images are derived from the request (prompt, fields, image bytes)
+                          instead of one fixed PNG, as the Replicate outputs are
+  {"delay_ms": N}         every create/generation waits N ms before answering (0 turns it off)
 
 Plumbing for the HTTP client's own tests, in every scenario (GET or POST):
 
@@ -84,6 +87,8 @@ class State:
         self.fail_prompt = None
         self.echo_token = False
         self.version = "v-fake-1"
+        self.derived_openai = False
+        self.delay_ms = 0
         self.next_id = 1
 
     def count(self, key):
@@ -256,6 +261,10 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.echo_token = bool(control["echo_token"])
                 if "version" in control:
                     self.state.version = control["version"]
+                if "derived_openai" in control:
+                    self.state.derived_openai = bool(control["derived_openai"])
+                if "delay_ms" in control:
+                    self.state.delay_ms = int(control["delay_ms"])
                 reply = {"scenario": self.state.scenario, "fail_prompt": self.state.fail_prompt,
                          "version": self.state.version}
             return self.send(200, reply)
@@ -273,12 +282,14 @@ class Handler(BaseHTTPRequestHandler):
             prediction["status"] = "canceled"
             return self.send(200, prediction)
         if path in ("/v1/images/generations", "/v1/images/edits"):
-            return self.openai_image(entry)
+            return self.openai_image(entry, body)
         return self.problem(404, "Not Found", "no route for POST %s" % path)
 
     # MARK: Replicate
 
     def faults_for_create(self):
+        if self.state.delay_ms:
+            time.sleep(self.state.delay_ms / 1000.0)
         scenario = self.state.scenario
         if scenario == "rate_limited" and self.state.count("create") == 1:
             self.problem(429, "Too Many Requests", "Request was throttled. Expected available in 1 second.",
@@ -371,7 +382,9 @@ class Handler(BaseHTTPRequestHandler):
 
     # MARK: OpenAI
 
-    def openai_image(self, entry):
+    def openai_image(self, entry, body=b""):
+        if self.state.delay_ms:
+            time.sleep(self.state.delay_ms / 1000.0)
         scenario = self.state.scenario
         if scenario == "rate_limited" and self.state.count("openai") == 1:
             return self.send(429, {"error": {"message": "Rate limit reached for images", "type": "requests"}},
@@ -386,13 +399,27 @@ class Handler(BaseHTTPRequestHandler):
         if scenario == "malformed":
             return self.send(200, raw=b"<html>gateway</html>", content_type="text/html")
         image = OUTPUT_PNG if scenario != "output_not_image" else b"GIF89a not accepted"
+        count = 1
+        if self.state.derived_openai and scenario != "output_not_image":
+            if "json" in entry:
+                fields = dict(entry["json"])
+            else:
+                fields = {part["name"] + "#%d" % index: part.get("text", part["sha256"])
+                          for index, part in enumerate(entry.get("parts", []))}
+            count = int(fields.get("n", 1) or 1) if "json" in entry else 1
+            seed = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
+            image = make_png(width=3, height=3, rgb=tuple(seed[:3]))
         usage = {"input_tokens": 50, "output_tokens": 4160, "total_tokens": 4210,
                  "input_tokens_details": {"text_tokens": 40, "image_tokens": 10}}
         if scenario == "openai_url":
             item = {"url": self.base() + "/outputs/openai.png"}
         else:
             item = {"b64_json": base64.b64encode(image).decode()}
-        return self.send(200, {"created": 1700000000, "data": [item], "usage": usage})
+        items = [item]
+        for extra in range(1, count):
+            seed = hashlib.sha256(image + bytes([extra])).digest()
+            items.append({"b64_json": base64.b64encode(make_png(width=3, height=3, rgb=tuple(seed[:3]))).decode()})
+        return self.send(200, {"created": 1700000000, "data": items, "usage": usage})
 
 
 def main():
