@@ -171,7 +171,8 @@ import Testing
         try withTemporaryDirectory { directory in
             let store = "\(directory)/store"
             let stand = try FakeProviderServer()
-            let recorder = try ServeProcess(["--store", store, "--upstream-replicate", stand.baseURL], scratch: directory)
+            let recorder = try ServeProcess(
+                ["--store", store, "--upstream-replicate", stand.baseURL], scratch: directory)
             let path = "/v1/models/google/nano-banana/predictions"
             let recorded = try LocalHTTP.request(
                 port: recorder.port, method: "POST", path: path,
@@ -204,7 +205,7 @@ import Testing
 
     @Test func twoIdenticalRequestsInFlightShareOneUpstreamCall() throws {
         try Self.withProxy { directory, stand, proxy in
-            try stand.control(["delay_ms": 1000])
+            try stand.control(["delay_ms": 3000])
             let body = Array(#"{"model": "gpt-image-1", "prompt": "in flight together"}"#.utf8)
             let replies = Mutex<[LocalHTTP.Reply]>([])
             let port = proxy.port
@@ -217,12 +218,15 @@ import Testing
             }
             let answers = replies.withLock { $0 }
             #expect(answers.map(\.status) == [200, 200])
-            #expect(try answers.map { try Self.b64Image($0.body) }.reduce(into: Set<[UInt8]>()) { $0.insert($1) }.count == 1)
+            #expect(
+                try answers.map { try Self.b64Image($0.body) }.reduce(into: Set<[UInt8]>()) { $0.insert($1) }.count == 1
+            )
             #expect(try stand.requests("POST") { $0 == "/v1/images/generations" }.count == 1)
             let show = try runFramechain(
                 ["show", try #require(proxy.runID), "--store", "\(directory)/store", "--json"], scratch: directory)
             let links = try #require(
-                (try JSONSerialization.jsonObject(with: Data(show.output)) as? [String: Any])?["links"] as? [[String: Any]])
+                (try JSONSerialization.jsonObject(with: Data(show.output)) as? [String: Any])?["links"]
+                    as? [[String: Any]])
             #expect(links.compactMap { $0["outcome"] as? String }.sorted() == ["generated", "hit"])
             #expect(links.contains { ($0["reason"] as? String)?.contains("shared an upstream call in flight") == true })
         }
