@@ -14,6 +14,9 @@ public struct CollectionReport: Sendable {
     public var stagingFiles: [(name: String, size: Int)] = []
     /// Generations no kept run needs (only with `dropGenerations`).
     public var generations: [Digest] = []
+    /// Runs in progress (id and pid) because of which no generation was dropped: a run may be about to reuse
+    /// a generation that no recorded link names yet.
+    public var generationsKeptFor: [(runID: String, processID: Int)] = []
     /// Whether this was a dry run.
     public var dryRun: Bool
 
@@ -78,7 +81,7 @@ extension Store {
         let now = time(nil)
         let cutoff = Self.timestamp(secondsSinceEpoch: Int(now) - policy.graceSeconds)
         // Rows first, in one write transaction (rolled back in a dry run).
-        let collected: ([Digest], [(Digest, Int)])
+        let collected: ([Digest], [(Digest, Int)], [(String, Int)])
         do {
             collected = try collect(policy, cutoff: cutoff)
         } catch {
@@ -88,6 +91,7 @@ extension Store {
         // Committed: the moved files are garbage now (a crash before this line leaves them for the next open).
         for (digest, _) in collected.1 where !policy.dryRun { try? FileSystem.removeFile(collectedPath(digest)) }
         report.generations = collected.0
+        report.generationsKeptFor = collected.2.map { (runID: $0.0, processID: $0.1) }
         report.blobs = collected.1.map { (digest: $0.0, size: $0.1) }
         // Unrecorded blob files (a crash between rename and insert), once older than the grace period.
         var ignored: [IntegrityProblem] = []
@@ -138,10 +142,22 @@ extension Store {
 
     /// The rows' part of gc, in one write transaction (rolled back in a dry run): the generations and blobs that
     /// go, with each blob's file parked in `tmp/` (see below).
-    private func collect(_ policy: CollectionPolicy, cutoff: String) throws(StoreError) -> ([Digest], [(Digest, Int)]) {
+    private func collect(_ policy: CollectionPolicy, cutoff: String) throws(StoreError) -> (
+        [Digest], [(Digest, Int)], [(String, Int)]
+    ) {
         try withRollback(policy.dryRun) { db in
             var generations: [Digest] = []
+            // A run in progress may be about to record a hit on a generation no link names yet: generations stay
+            // while one is (checked inside this transaction, so a run that begins later sees the drop).
+            var inProgress: [(String, Int)] = []
             if policy.dropGenerations {
+                try db.forEachRow("SELECT id, pid FROM runs WHERE status = 'running' AND pid IS NOT NULL") { row in
+                    if let id = row.string(0), let pid = row.int(1), pid == Int(getpid()) || Self.processIsAlive(Int32(pid)) {
+                        inProgress.append((id, pid))
+                    }
+                }
+            }
+            if policy.dropGenerations && inProgress.isEmpty {
                 generations = try Self.unneededGenerations(db)
                 for key in generations {
                     try db.execute("DELETE FROM generation_inputs WHERE key = ?", key)
@@ -173,7 +189,7 @@ extension Store {
             if !policy.dryRun {
                 for (digest, _) in blobs { try? FileSystem.rename(self.blobs.path(for: digest), to: collectedPath(digest)) }
             }
-            return (generations, blobs)
+            return (generations, blobs, inProgress)
         }
     }
 

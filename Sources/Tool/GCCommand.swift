@@ -54,6 +54,9 @@ struct GCCommand: AsyncParsableCommand {
             out += "\(verb) \(report.generations.count) generation(s), "
             out += "\(report.blobs.count + report.unrecordedFiles.count) blob(s), "
             out += "\(report.stagingFiles.count) staging file(s): \(report.bytes) bytes\n"
+            for run in report.generationsKeptFor {
+                out += "kept every generation: run \(run.runID) (pid \(run.processID)) is in progress\n"
+            }
             StandardStream.output.write(out)
         }
     }
@@ -63,6 +66,7 @@ struct GCCommand: AsyncParsableCommand {
             "dry_run": .bool(report.dryRun),
             "bytes": .number(Double(report.bytes)),
             "generations": .array(report.generations.map { .string($0.description) }),
+            "generations_kept_for_runs": .array(report.generationsKeptFor.map { .string($0.runID) }),
             "blobs": .array(
                 report.blobs.map {
                     .object(["digest": .string($0.digest.description), "size": .number(Double($0.size))])
