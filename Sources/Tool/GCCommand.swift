@@ -13,7 +13,8 @@ struct GCCommand: AsyncParsableCommand {
             references it. Correctly named blob files without a row (left by a crash) and staging files in tmp/ \
             whose writer process is gone also go. Nothing younger than the grace period is touched, so a \
             concurrent run or put is never disturbed. With --generations, generations that no remaining run \
-            needs (directly or as an ancestor) are dropped first. Delete old runs with `framechain runs delete`.
+            needs (directly or as an ancestor) are dropped first, unless a run is in progress (it may be about to \
+            reuse one). Delete old runs with `framechain runs delete`.
             """)
 
     @OptionGroup var global: GlobalOptions
