@@ -79,7 +79,7 @@ extension Store {
         let now = time(nil)
         let cutoff = Self.timestamp(secondsSinceEpoch: Int(now) - policy.graceSeconds)
         // Rows first, in one write transaction (rolled back in a dry run).
-        let collected: ([Digest], [(Digest, Int)])
+        let collected: ([Digest], [(Digest, Int)], [(String, Int)])
         do {
             collected = try collectRows(policy, cutoff: cutoff)
         } catch {
@@ -90,6 +90,7 @@ extension Store {
             for (digest, _) in collected.1 { try? FileSystem.removeFile(collectionPath(for: digest)) }
         }
         report.generations = collected.0
+        report.generationsKeptFor = collected.2.map { (runID: $0.0, processID: $0.1) }
         report.blobs = collected.1.map { (digest: $0.0, size: $0.1) }
         try collectFiles(policy, now: now, into: &report)
         return report
@@ -97,11 +98,23 @@ extension Store {
 
     /// Removes the rows of what nothing references, in one write transaction, moving their files aside.
     private func collectRows(_ policy: CollectionPolicy, cutoff: String) throws(StoreError)
-        -> ([Digest], [(Digest, Int)])
+        -> ([Digest], [(Digest, Int)], [(String, Int)])
     {
         try withRollback(policy.dryRun) { db in
             var generations: [Digest] = []
+            // A run in progress may be about to record a hit on a generation no link names yet: generations stay
+            // while one is (checked inside this transaction, so a run that begins later sees the drop).
+            var inProgress: [(String, Int)] = []
             if policy.dropGenerations {
+                try db.forEachRow("SELECT id, pid FROM runs WHERE status = 'running' AND pid IS NOT NULL") { row in
+                    if let id = row.string(0), let pid = row.int(1),
+                        pid == Int(getpid()) || Self.processIsAlive(Int32(pid))
+                    {
+                        inProgress.append((id, pid))
+                    }
+                }
+            }
+            if policy.dropGenerations && inProgress.isEmpty {
                 generations = try Self.unneededGenerations(db)
                 for key in generations {
                     try db.execute("DELETE FROM generation_inputs WHERE key = ?", key)
@@ -134,7 +147,7 @@ extension Store {
             if !policy.dryRun {
                 for (digest, _) in blobs { moveAsideForCollection(digest) }
             }
-            return (generations, blobs)
+            return (generations, blobs, inProgress)
         }
     }
 

@@ -13,7 +13,8 @@ struct GCCommand: AsyncParsableCommand {
             references it. Correctly named blob files without a row (left by a crash) and staging files in tmp/ \
             whose writer process is gone also go. Nothing younger than the grace period is touched, so a \
             concurrent run or put is never disturbed. With --generations, generations that no remaining run \
-            needs (directly or as an ancestor) are dropped first. Delete old runs with `framechain runs delete`.
+            needs (directly or as an ancestor) are dropped first, unless a run is in progress (it may be about to \
+            reuse one). Delete old runs with `framechain runs delete`.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -53,6 +54,9 @@ struct GCCommand: AsyncParsableCommand {
             out += "\(verb) \(report.generations.count) generation(s), "
             out += "\(report.blobs.count + report.unrecordedFiles.count) blob(s), "
             out += "\(report.stagingFiles.count) staging file(s): \(report.bytes) bytes\n"
+            for run in report.generationsKeptFor {
+                out += "kept every generation: run \(run.runID) (pid \(run.processID)) is in progress\n"
+            }
             global.informText(out)
         }
     }
@@ -62,6 +66,7 @@ struct GCCommand: AsyncParsableCommand {
             "dry_run": .bool(report.dryRun),
             "bytes": .number(Double(report.bytes)),
             "generations": .array(report.generations.map { .string($0.description) }),
+            "generations_kept_for_runs": .array(report.generationsKeptFor.map { .string($0.runID) }),
             "blobs": .array(
                 report.blobs.map {
                     .object(["digest": .string($0.digest.description), "size": .number(Double($0.size))])
