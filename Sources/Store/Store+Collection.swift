@@ -14,6 +14,9 @@ public struct CollectionReport: Sendable {
     public var stagingFiles: [(name: String, size: Int)] = []
     /// Generations no kept run needs (only with `dropGenerations`).
     public var generations: [Digest] = []
+    /// Runs in progress (id and pid) because of which no generation was dropped: a run may be about to reuse
+    /// a generation that no recorded link names yet.
+    public var generationsKeptFor: [(runID: String, processID: Int)] = []
     /// Whether this was a dry run.
     public var dryRun: Bool
 
