@@ -9,12 +9,15 @@ let package = Package(
         .library(name: "Formats", targets: ["Formats"]),
         .library(name: "Chain", targets: ["Chain"]),
         .library(name: "Backends", targets: ["Backends"]),
+        .library(name: "Remote", targets: ["Remote"]),
         .executable(name: "framechain", targets: ["Tool"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
     ],
     targets: [
         .systemLibrary(
@@ -40,10 +43,20 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
             ]),
+        // The shared cache: Chain's RemoteCache on Bazel's HTTP remote-cache protocol (/cas, /ac), over
+        // AsyncHTTPClient.
+        .target(
+            name: "Remote",
+            dependencies: [
+                "Store", "Formats", "Chain",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         .executableTarget(
             name: "Tool",
             dependencies: [
-                "Store", "Formats", "Chain", "Backends",
+                "Store", "Formats", "Chain", "Backends", "Remote",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "FrameChainTestKit", dependencies: ["Formats"], path: "Tests/FrameChainTestKit"),

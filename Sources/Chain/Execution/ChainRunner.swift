@@ -19,11 +19,14 @@ public struct ChainRunner: Sendable {
     public let store: Store
     /// The generator that makes missing images.
     public let generator: any Generator
+    /// The remote cache consulted on a local miss and given what is generated, if any.
+    public let remote: RemoteSession?
 
     /// Creates a runner.
-    public init(store: Store, generator: any Generator) {
+    public init(store: Store, generator: any Generator, remote: RemoteSession? = nil) {
         self.store = store
         self.generator = generator
+        self.remote = remote
     }
 
     // MARK: - Preparing
@@ -89,13 +92,27 @@ public struct ChainRunner: Sendable {
     ///   - loaded: The plan.
     ///   - takes: `--take` overrides.
     /// - Returns: Per link `cached`, `regenerate` (with the reason) or `pending`.
-    public func status(of loaded: LoadedPlan, takes: [NodeID: Int] = [:]) throws -> StatusReport {
+    /// With a readable remote cache, a local miss is looked up there (its action record, checked, and a `HEAD` of
+    /// its output): a link the remote holds is `cached` with ``LinkStatus/remote`` set, and its recorded output
+    /// lets the links after it be predicted too. Nothing is downloaded.
+    public func status(of loaded: LoadedPlan, takes: [NodeID: Int] = [:]) async throws -> StatusReport {
         let initial = try loaded.initialReferencePath.map { try FileHasher.hash(fileAt: $0).digest }
         let prepared = try prepare(loaded.plan, takes: takes, initialReference: initial)
-        return try status(of: prepared)
+        return try await status(of: prepared)
     }
 
-    func status(of prepared: Prepared) throws -> StatusReport {
+    /// The output the remote cache holds for `key` (record checked, blob present), if readable.
+    private func remoteOutput(for key: Digest) async -> Digest? {
+        guard let remote, let record = await remote.record(for: key) else { return nil }
+        do {
+            return try await remote.cache.containsBlob(record.generation.output) ? record.generation.output : nil
+        } catch {
+            remote.note(error)
+            return nil
+        }
+    }
+
+    func status(of prepared: Prepared) async throws -> StatusReport {
         let explainer = LinkExplainer(store: store, previous: prepared.previous)
         var outputs: [NodeID: Digest] = [:]
         var links: [LinkStatus] = []
@@ -134,7 +151,13 @@ public struct ChainRunner: Sendable {
                 links.append(
                     LinkStatus(
                         node: node, state: .cached, key: key, reason: nil, prompt: prepared.prompts[node]!,
-                        output: generation.output, modelVersion: generation.modelVersion))
+                        output: generation.output, modelVersion: generation.modelVersion, origin: generation.origin))
+            } else if let output = await remoteOutput(for: key) {
+                outputs[node] = output
+                links.append(
+                    LinkStatus(
+                        node: node, state: .cached, key: key, reason: nil, prompt: prepared.prompts[node]!,
+                        output: output, modelVersion: nil, remote: true))
             } else {
                 let cause = upstream.map { "\($0) changed" } ?? prepared.initialCause
                 let link = LinkStatus(
