@@ -12,7 +12,9 @@ import Synchronization
 ///
 /// Credentials come from the environment only (``tokenVariable``) and are sent on every request, never stored or
 /// printed; redirects are not followed, so they never reach another origin. A request that fails to connect,
-/// times out or gets a 5xx is retried with backoff; then the cache reports itself ``RemoteCacheError/Kind/unavailable``.
+/// times out or gets a 5xx is retried with backoff (a 5xx up to `attempts` times, a transport failure once, as the
+/// connection pool already retries connecting for the 2 s connect timeout); then the cache reports itself
+/// ``RemoteCacheError/Kind/unavailable``.
 public struct HTTPRemoteCache: RemoteCache {
     /// The environment variable holding the credential: a bearer token, or `user:password` for basic auth.
     public static let tokenVariable = "FRAMECHAIN_REMOTE_TOKEN"
@@ -141,6 +143,7 @@ public struct HTTPRemoteCache: RemoteCache {
             request.body = .bytes(ByteBuffer(bytes: bytes))
         }
         var lastFailure = ""
+        var transportFailures = 0
         for attempt in 1...attempts {
             if attempt > 1 {
                 let delay = 100 * (1 << (attempt - 2))
@@ -159,9 +162,13 @@ public struct HTTPRemoteCache: RemoteCache {
                 throw RemoteCacheError(.unavailable, "cancelled")
             } catch {
                 lastFailure = "\(method.rawValue) \(path): \(Self.describe(error))"
+                // The connection pool already retries connecting until the connect timeout: a transport failure is
+                // tried once more, not `attempts` times, so a remote that is down costs seconds, not minutes.
+                transportFailures += 1
+                if transportFailures >= 2 { break }
             }
         }
-        throw RemoteCacheError(.unavailable, lastFailure + (attempts > 1 ? " (after \(attempts) attempts)" : ""))
+        throw RemoteCacheError(.unavailable, lastFailure)
     }
 
     private static func describe(_ error: any Error) -> String {
@@ -174,7 +181,7 @@ public struct HTTPRemoteCache: RemoteCache {
     private static let client = HTTPClient(
         eventLoopGroup: HTTPClient.defaultEventLoopGroup,
         configuration: HTTPClient.Configuration(
-            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5), read: .seconds(60))))
+            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(60))))
 }
 
 /// A remote address that cannot be used.
