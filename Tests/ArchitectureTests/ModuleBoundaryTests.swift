@@ -27,6 +27,10 @@ import Testing
             "Chain knows no HTTP, no subprocess and no provider"
         ),
         ("Backends", ["Tool", "Proxy", "Remote", "ArgumentParser"], "Backends depends on Chain and Store, never the other way"),
+        (
+            "Remote", ["Backends", "Tool", "Proxy", "ArgumentParser", "FoundationNetworking"],
+            "Remote is a transport for Chain's RemoteCache: it knows no backend and no command line"
+        ),
     ]
 
     /// The repository's `Sources` folder, found from this file's path.
