@@ -152,6 +152,7 @@ struct Execution {
                     // Decide every ready node: hits are recorded in one batch before anything that depends on
                     // them starts; misses wait for a free job.
                     var hits: [RunLinkRecord] = []
+                    var fetching: [(PendingGeneration, ActionRecord)] = []
                     while !ready.isEmpty {
                         var misses: [PendingGeneration] = []
                         while !ready.isEmpty {
@@ -168,17 +169,17 @@ struct Execution {
                                 misses.append(PendingGeneration(node: node, request: request, reason: reason))
                             }
                         }
-                        // Local misses are looked up on the remote cache, all at once, before any generator call;
-                        // what arrives (verified) is stored and counts as a hit whose dependents are decided next.
-                        let received = try await receiveFromRemote(misses)
+                        // Local misses are looked up on the remote cache, all at once, before any generator call.
+                        // A checked action record names the output, so the links after it are decided at once;
+                        // the outputs are downloaded together below.
+                        let records = await lookUpRemotely(misses)
                         for pending in misses {
-                            if let output = received[pending.request.key] {
+                            if let record = records[pending.request.key] {
                                 links[pending.node] = RunLink(
-                                    node: pending.node, key: pending.request.key, output: output.digest, outcome: .hit,
-                                    reason: nil, error: nil, prompt: pending.request.prompt,
-                                    mediaType: output.mediaType, fetched: true)
-                                counts.hits += 1
-                                counts.done += 1
+                                    node: pending.node, key: pending.request.key, output: record.generation.output,
+                                    outcome: .hit, reason: nil, error: nil, prompt: pending.request.prompt,
+                                    mediaType: record.mediaType, fetched: true)
+                                fetching.append((pending, record))
                                 ready += prepared.graph.downstream(of: pending.node)
                             } else if followers[pending.request.key] != nil {
                                 followers[pending.request.key]!.append(pending)
@@ -188,8 +189,16 @@ struct Execution {
                             }
                         }
                     }
+                    if !fetching.isEmpty {
+                        // Local hits decided from a remote output that did not come are decided again later.
+                        let forgotten = try await receiveRemoteOutputs(fetching, waiting: &waiting, followers: &followers)
+                        let dropped = hits.count { forgotten.contains(NodeID(parsing: $0.node)!) }
+                        hits.removeAll { forgotten.contains(NodeID(parsing: $0.node)!) }
+                        counts.hits -= dropped
+                        counts.done -= dropped
+                    }
                     try store.record(links: hits, runID: runID)
-                    if !hits.isEmpty { report() }
+                    if !hits.isEmpty || !fetching.isEmpty { report() }
                     while inFlight < jobs, !waiting.isEmpty {
                         let pending = waiting.removeFirst()
                         let inputs: [GeneratorInput]
