@@ -1,3 +1,6 @@
+import Dispatch
+import Synchronization
+
 /// A generation received from a remote cache, checked by the caller: its output's bytes and its record (whose
 /// ``GenerationRecord/origin`` is `remote`).
 public struct ReceivedGeneration: Sendable {
@@ -34,18 +37,25 @@ extension Store {
         _ generations: [ReceivedGeneration], blobs extra: [[UInt8]] = [], run: RunRecord? = nil,
         links: [RunLinkRecord] = [], runID: String? = nil
     ) throws(StoreError) -> [Digest: Digest] {
-        var staged: [StagedBlob] = []
-        do throws(StoreError) {
-            for received in generations {
-                let blob = try self.blobs.stage(bytes: received.bytes)
-                staged.append(blob)
-                guard blob.digest == received.generation.output else {
-                    throw StoreError(
-                        code: .integrity,
-                        message: "the bytes received for \(received.generation.output) hash to \(blob.digest)")
-                }
+        // Staging is a write and an fsync per blob: done on several threads at once, the fsyncs overlap (a batch of
+        // 300 small blobs stores in a fraction of the time of one after the other).
+        let contents = generations.map(\.bytes) + extra
+        let results = Mutex([Result<StagedBlob, StoreError>?](repeating: nil, count: contents.count))
+        let blobStore = self.blobs
+        DispatchQueue.concurrentPerform(iterations: min(8, contents.count)) { worker in
+            for index in stride(from: worker, to: contents.count, by: min(8, contents.count)) {
+                let result = Result { () throws(StoreError) in try blobStore.stage(bytes: contents[index]) }
+                results.withLock { $0[index] = result }
             }
-            for bytes in extra { staged.append(try self.blobs.stage(bytes: bytes)) }
+        }
+        let outcomes = results.withLock { $0 }.map { $0! }
+        let staged = outcomes.compactMap { try? $0.get() }
+        do throws(StoreError) {
+            for outcome in outcomes { _ = try outcome.get() }
+            for (received, blob) in zip(generations, staged) where blob.digest != received.generation.output {
+                throw StoreError(
+                    code: .integrity, message: "the bytes received for \(received.generation.output) hash to \(blob.digest)")
+            }
             try self.blobs.publish(staged)
         } catch {
             self.blobs.discard(staged)
