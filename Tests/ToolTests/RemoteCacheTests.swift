@@ -140,6 +140,30 @@ struct RemoteCacheTests {
         }
     }
 
+    @Test func readModeNeverUploadsAndWriteModeNeverLooksUp() throws {
+        try withTemporaryDirectory { directory in
+            let server = try NginxServer()
+            let scenario = try RemoteScenario(directory: directory, server: server, token: "unused-token-0123456789")
+            let painted = try scenario.plan("painted", command: scenario.painter)
+            let failing = try scenario.plan("failing", command: RemoteScenario.failing)
+            // read: A generates everything and uploads nothing.
+            let read = try scenario.framechain(["run", painted, "--store", directory + "/A", "--remote-mode", "read"])
+            #expect(read.status == 0, "\(read.error)")
+            #expect(server.storedFiles().isEmpty)
+            // write: B uploads what it generates...
+            let write = try scenario.framechain(["run", painted, "--store", directory + "/B", "--remote-mode", "write"])
+            #expect(write.status == 0, "\(write.error)")
+            #expect(scenario.remoteFiles("ac").count == 12)
+            // ...but never looks anything up: with a generator that fails, C gets nothing from the remote.
+            let blind = try scenario.framechain(
+                ["run", failing, "--store", directory + "/C", "--remote-mode", "write", "--json"])
+            #expect(blind.status == 1)
+            #expect(!jsonLinks(try jsonObject(blind.output)).contains { $0["outcome"] as? String == "hit" })
+            let sighted = try scenario.framechain(["run", failing, "--store", directory + "/C", "--remote-mode", "read"])
+            #expect(sighted.status == 0, "\(sighted.error)")
+        }
+    }
+
     @Test func aRemoteThatStopsMidRunLeavesTheRunToFinishLocallyWithOneWarning() throws {
         try withTemporaryDirectory { directory in
             let server = try NginxServer()
