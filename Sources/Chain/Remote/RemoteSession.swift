@@ -40,6 +40,8 @@ public final class RemoteSession: Sendable {
 
     /// Records a failure: a rejection is reported each time; the first unavailability gives the remote up.
     func note(_ error: RemoteCacheError) {
+        // A request cut short by an interrupt says nothing about the remote.
+        if Task.isCancelled && error.kind == .unavailable { return }
         state.withLock { state in
             switch error.kind {
             case .rejected:
