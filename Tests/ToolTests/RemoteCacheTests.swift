@@ -135,6 +135,16 @@ struct RemoteCacheTests {
             let replay = try scenario.framechain(["replay", runID, "--store", storeB, "--out", directory + "/replayed"], remote: false)
             #expect(replay.status == 0, "\(replay.error)")
             #expect(try scenario.images(in: directory + "/replayed").count == 12)
+
+            // A blob lost from B's store: replay alone misses it (exit 3); replay --remote fetches it, verified.
+            let lost = storeB + "/blobs/sha256/\(start2Output.hexString.prefix(2))/\(start2Output.hexString)"
+            try FileManager.default.removeItem(atPath: lost)
+            let incomplete = try scenario.framechain(["replay", runID, "--store", storeB], remote: false)
+            #expect(incomplete.status == 3)
+            let healed = try scenario.framechain(["replay", runID, "--store", storeB])
+            #expect(healed.status == 0, "\(healed.error)")
+            #expect(healed.error.contains("fetched 1 blob(s) from \(server.baseURL)"))
+            #expect(try FileHasher.hash(fileAt: lost).digest == start2Output)
             server.stop()
             #expect(try scenario.placesHoldingToken([storeA, storeB, server.root] + server.logFiles) == [])
         }
