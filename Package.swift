@@ -17,7 +17,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
-        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         .systemLibrary(
@@ -35,12 +36,17 @@ let package = Package(
         .target(name: "Formats", dependencies: ["CZlib"]),
         // Plans, prompts, keys, the graph, the scheduler and audit. Knows no HTTP, no subprocess, no provider.
         .target(name: "Chain", dependencies: ["Store", "Formats"]),
-        // Every generator: procedural, command, Replicate, OpenAI, and their HTTP and retry support.
+        // Every generator: procedural, command, Replicate, OpenAI, and their HTTP (AsyncHTTPClient) and retry support.
         .target(
             name: "Backends",
             dependencies: [
                 "Store", "Formats", "Chain",
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "SystemPackage", package: "swift-system", condition: .when(platforms: [.linux])),
             ]),
         // The shared cache: Chain's RemoteCache on Bazel's HTTP remote-cache protocol (/cas, /ac), over

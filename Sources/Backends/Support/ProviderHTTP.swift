@@ -1,10 +1,10 @@
+import AsyncHTTPClient
 import Chain
 import Foundation
-import Synchronization
-
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
 
 /// The HTTP methods the backends use.
 enum HTTPMethod: String, Sendable {
@@ -39,178 +39,207 @@ enum HTTPFailure: Error, Sendable {
     case tooLarge
 }
 
-/// The HTTP calls of one provider, through one process-wide `URLSession`.
+/// The HTTP calls of one provider, through one process-wide AsyncHTTPClient `HTTPClient`.
 ///
-/// Each call is bounded by a timeout covering the whole exchange (head and body), honours task
-/// cancellation (the data task is cancelled), and reads at most 64 MB: the body is streamed through a
-/// delegate that cancels the transfer once it passes the limit. Headers are never logged or put into
-/// errors: they carry the credentials.
+/// Each call is bounded by a deadline covering the whole exchange (head and body), honours task
+/// cancellation, and reads at most 64 MB (the body is collected with a limit, so a larger one is refused
+/// without being held). Redirects are followed here rather than by the client, so that credentials never
+/// travel to another origin. Headers are never logged or put into errors: they carry the credentials.
 ///
-/// Foundation's `URLSession` rather than AsyncHTTPClient: the backends need plain request/response
-/// exchanges with a deadline and cancellation, which `URLSession` provides on Linux and macOS without
-/// adding SwiftNIO, BoringSSL and their dependencies to every build (most of a clean build's time, and
-/// the source of a dependency's packaging warning).
+/// AsyncHTTPClient (SwiftNIO) rather than Foundation's `URLSession`: `FoundationNetworking` links libcurl
+/// and some thirty libraries that the dynamic loader resolves at every start of the binary, even for
+/// `framechain --version`; SwiftNIO is the HTTP stack the proxy and the remote cache use as well.
 struct ProviderHTTP: Sendable {
     /// The largest response body accepted.
     static let maxResponseBytes = 64 << 20
 
-    /// The session shared by every call; its delegate routes each transfer's events to its caller.
-    private static let transfers = TransferDelegate()
-    private static let session: URLSession = {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpShouldSetCookies = false
-        configuration.urlCache = nil
-        configuration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
-        return URLSession(configuration: configuration, delegate: transfers, delegateQueue: nil)
+    /// The most redirects followed for one call.
+    static let maxRedirects = 5
+
+    /// The client shared by every call: no automatic redirects (see ``send(_:_:headers:body:timeout:)``),
+    /// no connection retries (a refused connection fails the call at once, as "not sent").
+    private static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
     init() {}
 
-    /// Sends one request and reads the whole response.
+    /// Sends one request and reads the whole response, following up to ``maxRedirects`` redirects.
+    ///
+    /// A redirect to another origin (scheme, host or port) drops the `Authorization` header; a 303, or a
+    /// 301/302 after a POST, continues as a GET without a body.
     ///
     /// - Parameters:
     ///   - method: The HTTP method.
     ///   - url: The absolute URL.
     ///   - headers: Request headers (credentials included); never logged.
     ///   - body: The request body, if any.
-    ///   - timeout: The limit for the whole exchange.
+    ///   - timeout: The limit for the whole exchange, redirects included.
     /// - Returns: The response, whatever its status.
     /// - Throws: ``HTTPFailure`` or `CancellationError`.
     func send(
         _ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
         timeout: Duration
     ) async throws -> HTTPReply {
-        guard let target = URL(string: url), target.scheme == "http" || target.scheme == "https" else {
-            throw HTTPFailure.notSent("not an http(s) URL")
-        }
-        let (seconds, attoseconds) = timeout.components
-        var request = URLRequest(url: target)
-        request.httpMethod = method.rawValue
-        request.timeoutInterval = max(1, Double(seconds) + Double(attoseconds) / 1e18)
-        request.setValue("framechain/\(FrameChainVersion.current)", forHTTPHeaderField: "User-Agent")
-        for (name, value) in headers {
-            request.addValue(value, forHTTPHeaderField: name)
-        }
-        if let body {
-            request.httpBody = Data(body)
-        }
-        let prepared = request
+        guard let target = HTTPTarget(url) else { throw HTTPFailure.notSent("not an http(s) URL") }
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout / .nanoseconds(1)))
+        // The client's deadline covers the wait for the response head; the race with a timer covers the
+        // body as well, so the timeout bounds the whole exchange.
         return try await withThrowingTaskGroup(of: HTTPReply.self) { group in
             group.addTask {
-                do {
-                    return try await Self.transfers.perform(prepared, in: Self.session)
-                } catch let failure as HTTPFailure {
-                    throw failure
-                } catch {
-                    if Task.isCancelled { throw CancellationError() }
-                    throw Self.classify(error)
-                }
+                try await self.following(method, target, headers: headers, body: body, deadline: deadline)
             }
             group.addTask {
                 try await Task.sleep(for: timeout)
                 throw HTTPFailure.timedOut
             }
             defer { group.cancelAll() }
-            return try await group.next()!
+            do {
+                return try await group.next()!
+            } catch is CancellationError where !Task.isCancelled {
+                throw HTTPFailure.timedOut
+            }
         }
     }
 
-    /// Tells a failure to connect (nothing sent) from a broken exchange.
-    private static func classify(_ error: any Error) -> HTTPFailure {
-        guard let error = error as? URLError else { return .broken("\(error)") }
-        switch error.code {
-        case .cannotConnectToHost, .cannotFindHost, .dnsLookupFailed, .notConnectedToInternet,
-            .secureConnectionFailed, .unsupportedURL, .badURL:
-            return .notSent(error.localizedDescription)
-        case .timedOut:
-            return .timedOut
-        default:
-            return .broken(error.localizedDescription)
+    /// Sends the request and follows its redirects.
+    private func following(
+        _ method: HTTPMethod, _ target: HTTPTarget, headers: [(String, String)], body: [UInt8]?,
+        deadline: NIODeadline
+    ) async throws -> HTTPReply {
+        var target = target
+        var method = method
+        var headers = headers
+        var body = body
+        var redirects = 0
+        while true {
+            let reply = try await exchange(method, target.text, headers: headers, body: body, deadline: deadline)
+            guard [301, 302, 303, 307, 308].contains(reply.status), let location = reply.header("location") else {
+                return reply
+            }
+            guard redirects < Self.maxRedirects, let next = HTTPTarget(location, relativeTo: target) else {
+                return reply
+            }
+            redirects += 1
+            if !next.isSameOrigin(as: target) {
+                headers.removeAll { $0.0.lowercased() == "authorization" }
+            }
+            if reply.status == 303 || (method == .POST && (reply.status == 301 || reply.status == 302)) {
+                method = .GET
+                body = nil
+                headers.removeAll { ["content-type", "content-length"].contains($0.0.lowercased()) }
+            }
+            target = next
         }
+    }
+
+    /// One request and its response, without redirects.
+    private func exchange(
+        _ method: HTTPMethod, _ url: String, headers: [(String, String)], body: [UInt8]?, deadline: NIODeadline
+    ) async throws -> HTTPReply {
+        var request = HTTPClientRequest(url: url)
+        request.method = NIOHTTP1.HTTPMethod(rawValue: method.rawValue)
+        request.headers.add(name: "User-Agent", value: "framechain/\(FrameChainVersion.current)")
+        for (name, value) in headers {
+            request.headers.add(name: name, value: value)
+        }
+        if let body {
+            request.body = .bytes(body)
+        }
+        do {
+            let response = try await Self.client.execute(request, deadline: deadline)
+            var names: [String: String] = [:]
+            for (name, value) in response.headers {
+                let key = name.lowercased()
+                names[key] = names[key].map { "\($0), \(value)" } ?? value
+            }
+            let collected = try await response.body.collect(upTo: Self.maxResponseBytes)
+            return HTTPReply(status: Int(response.status.code), headers: names, body: Array(buffer: collected))
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw Self.classify(error)
+        }
+    }
+
+    /// Tells a failure to connect (nothing sent) from a timeout and from a broken exchange.
+    static func classify(_ error: any Error) -> HTTPFailure {
+        if error is NIOTooManyBytesError { return .tooLarge }
+        if error is NIOConnectionError { return .notSent("could not connect") }
+        if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) {
+            return .notSent("could not connect (\(error.errnoCode == ECONNREFUSED ? "refused" : "unreachable"))")
+        }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout:
+                return .timedOut
+            case .connectTimeout, .tlsHandshakeTimeout, .invalidURL, .emptyHost, .emptyScheme,
+                .getConnectionFromPoolTimeout:
+                return .notSent(error.shortDescription)
+            default:
+                return .broken(error.shortDescription)
+            }
+        }
+        if error is NIOSSLError { return .notSent("TLS handshake failed") }
+        return .broken(String(describing: type(of: error)))
     }
 }
 
-/// Collects each data task's response and body and hands them to the waiting caller.
-///
-/// One delegate serves the shared session; its state is behind a mutex because URLSession calls it on its
-/// own queue.
-private final class TransferDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    // Safety: `transfers` is a Mutex; the class has no other stored state.
-    private struct Transfer {
-        var continuation: CheckedContinuation<HTTPReply, any Error>
-        var response: HTTPURLResponse?
-        var body: [UInt8] = []
-        var tooLarge = false
+/// An absolute http(s) URL split into what a redirect compares and resolves against.
+struct HTTPTarget: Sendable, Equatable {
+    let scheme: String
+    let host: String
+    let port: Int
+    let path: String
+
+    var text: String {
+        let defaultPort = scheme == "https" ? 443 : 80
+        return port == defaultPort ? "\(scheme)://\(host)\(path)" : "\(scheme)://\(host):\(port)\(path)"
     }
 
-    private let transfers = Mutex<[Int: Transfer]>([:])
-
-    /// Runs `request` as a data task, cancelling it when the calling task is cancelled.
-    func perform(_ request: URLRequest, in session: URLSession) async throws -> HTTPReply {
-        let task = session.dataTask(with: request)
-        let identifier = task.taskIdentifier
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                transfers.withLock { $0[identifier] = Transfer(continuation: continuation) }
-                task.resume()
-            }
-        } onCancel: {
-            task.cancel()
-        }
-    }
-
-    func urlSession(
-        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
-    ) {
-        transfers.withLock { $0[dataTask.taskIdentifier]?.response = response as? HTTPURLResponse }
-        completionHandler(.allow)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let overLimit = transfers.withLock { transfers -> Bool in
-            guard var transfer = transfers[dataTask.taskIdentifier] else { return false }
-            if transfer.body.count + data.count > ProviderHTTP.maxResponseBytes {
-                transfer.tooLarge = true
-                transfer.body = []
+    /// Parses `url`; a relative reference (`/path` or `path`) resolves against `base`.
+    init?(_ url: String, relativeTo base: HTTPTarget? = nil) {
+        if let components = URLComponents(string: url), let scheme = components.scheme?.lowercased() {
+            guard scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty else { return nil }
+            self.scheme = scheme
+            self.host = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+            self.port = components.port ?? (scheme == "https" ? 443 : 80)
+            var path = components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath
+            if let query = components.percentEncodedQuery { path += "?" + query }
+            self.path = path
+        } else if let base, !url.isEmpty, !url.hasPrefix("//") {
+            self.scheme = base.scheme
+            self.host = base.host
+            self.port = base.port
+            if url.hasPrefix("/") {
+                self.path = url
             } else {
-                transfer.body.append(contentsOf: data)
+                let directory = base.path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? "/"
+                self.path = String(directory[...(directory.lastIndex(of: "/") ?? directory.startIndex)]) + url
             }
-            transfers[dataTask.taskIdentifier] = transfer
-            return transfer.tooLarge
-        }
-        if overLimit { dataTask.cancel() }
-    }
-
-    /// Follows redirects, but never carries credentials to another origin.
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
-    ) {
-        var next = request
-        let from = task.originalRequest?.url
-        let to = request.url
-        if from?.scheme != to?.scheme || from?.host != to?.host || from?.port != to?.port {
-            next.setValue(nil, forHTTPHeaderField: "Authorization")
-        }
-        completionHandler(next)
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        guard let transfer = transfers.withLock({ $0.removeValue(forKey: task.taskIdentifier) }) else { return }
-        if transfer.tooLarge {
-            transfer.continuation.resume(throwing: HTTPFailure.tooLarge)
-        } else if let error {
-            transfer.continuation.resume(throwing: error)
-        } else if let response = transfer.response {
-            var headers: [String: String] = [:]
-            for (name, value) in response.allHeaderFields {
-                if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
-            }
-            transfer.continuation.resume(
-                returning: HTTPReply(status: response.statusCode, headers: headers, body: transfer.body))
         } else {
-            transfer.continuation.resume(throwing: HTTPFailure.broken("no HTTP response"))
+            return nil
+        }
+    }
+
+    func isSameOrigin(as other: HTTPTarget) -> Bool {
+        scheme == other.scheme && host == other.host && port == other.port
+    }
+}
+
+private extension HTTPClientError {
+    /// A description without the request (which may carry credentials in its URL).
+    var shortDescription: String {
+        switch self {
+        case .connectTimeout: "connection timed out"
+        case .tlsHandshakeTimeout: "TLS handshake timed out"
+        case .invalidURL, .emptyHost, .emptyScheme: "invalid URL"
+        case .remoteConnectionClosed: "connection closed by the server"
+        case .getConnectionFromPoolTimeout: "no connection available"
+        default: "HTTP client error"
         }
     }
 }

@@ -92,6 +92,7 @@ public struct ChainRunner: Sendable {
     ///   - loaded: The plan.
     ///   - takes: `--take` overrides.
     /// - Returns: Per link `cached`, `regenerate` (with the reason) or `pending`.
+    ///
     /// With a readable remote cache, a local miss is looked up there (its action record, checked, and a `HEAD` of
     /// its output): a link the remote holds is `cached` with ``LinkStatus/remote`` set, and its recorded output
     /// lets the links after it be predicted too. Nothing is downloaded.
@@ -99,6 +100,28 @@ public struct ChainRunner: Sendable {
         let initial = try loaded.initialReferencePath.map { try FileHasher.hash(fileAt: $0).digest }
         let prepared = try prepare(loaded.plan, takes: takes, initialReference: initial)
         return try await status(of: prepared)
+    }
+
+    /// Predicts from the store (in one read snapshot); with a readable remote, asks it for the keys of every link to
+    /// regenerate at once, and predicts again with what it holds, until it holds nothing new.
+    func status(of prepared: Prepared) async throws -> StatusReport {
+        var onRemote: [Digest: Digest] = [:]
+        var asked: Set<Digest> = []
+        while true {
+            let report = try store.readingSnapshot { try predict(prepared, onRemote: onRemote) }
+            guard let remote, remote.readable else { return report }
+            let keys = report.links.filter { $0.state == .regenerate }.compactMap(\.key).filter {
+                asked.insert($0).inserted
+            }
+            let found = await withTaskGroup(of: (Digest, Digest?).self) { group in
+                for key in keys { group.addTask { (key, await remoteOutput(for: key)) } }
+                var found: [Digest: Digest] = [:]
+                for await (key, output) in group { if let output { found[key] = output } }
+                return found
+            }
+            if found.isEmpty { return report }
+            onRemote.merge(found) { first, _ in first }
+        }
     }
 
     /// The output the remote cache holds for `key` (record checked, blob present), if readable.
@@ -112,7 +135,7 @@ public struct ChainRunner: Sendable {
         }
     }
 
-    func status(of prepared: Prepared) async throws -> StatusReport {
+    private func predict(_ prepared: Prepared, onRemote: [Digest: Digest]) throws -> StatusReport {
         let explainer = LinkExplainer(store: store, previous: prepared.previous)
         var outputs: [NodeID: Digest] = [:]
         var links: [LinkStatus] = []
@@ -143,16 +166,16 @@ public struct ChainRunner: Sendable {
             if let generation = try store.cachedOutput(for: key) {
                 outputs[node] = generation.output
                 if let version = generation.modelVersion {
-                    var entry = versions[version] ?? (generation.createdAt, [])
-                    entry.since = min(entry.since, generation.createdAt)
-                    entry.nodes.append(node)
-                    versions[version] = entry
+                    // In place: a copy of the entry would copy its node list once per link.
+                    versions[version, default: (generation.createdAt, [])].since =
+                        min(versions[version]?.since ?? generation.createdAt, generation.createdAt)
+                    versions[version]!.nodes.append(node)
                 }
                 links.append(
                     LinkStatus(
                         node: node, state: .cached, key: key, reason: nil, prompt: prepared.prompts[node]!,
                         output: generation.output, modelVersion: generation.modelVersion, origin: generation.origin))
-            } else if let output = await remoteOutput(for: key) {
+            } else if let output = onRemote[key] {
                 outputs[node] = output
                 links.append(
                     LinkStatus(

@@ -80,10 +80,11 @@ public enum PromptEnhancer {
         return String(text[first...last])
     }
 
+    private static let closers: Set<Character> = ["\"", "'", ")", "]", "\u{201D}", "\u{2019}", "\u{00BB}"]
+    private static let terminals: Set<Character> = [".", "!", "?", "\u{2026}"]
+
     /// The sentence with a final `.` unless it already ends in terminal punctuation (before any closers).
     private static func terminated(_ sentence: String) -> String {
-        let closers: Set<Character> = ["\"", "'", ")", "]", "\u{201D}", "\u{2019}", "\u{00BB}"]
-        let terminals: Set<Character> = [".", "!", "?", "\u{2026}"]
         let core = sentence.reversed().drop(while: { closers.contains($0) })
         if let last = core.first, terminals.contains(last) { return sentence }
         return sentence + "."

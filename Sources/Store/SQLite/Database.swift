@@ -34,7 +34,9 @@ package final class Database {
         sqlite3_busy_timeout(connection, busyTimeoutMilliseconds)
         framechain_sqlite3_disable_checkpoint_on_close(connection)
         try setUpWALMode()
-        try execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
+        // A 32 MB page cache (the default is 2 MB): a warm run of 30,000 links records as many rows in one
+        // transaction, and a smaller cache spills and re-reads its pages through the WAL many times over.
+        try execute("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;")
     }
 
     /// Opens an existing database read-only (for inspecting a bundle without touching it).

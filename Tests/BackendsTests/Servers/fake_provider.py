@@ -32,6 +32,12 @@ POST /_control also takes, independently of the scenario:
   {"version": TEXT}       the `version` that predictions of official models (owner/name) report
                           from now on (default "v-fake-1")
 
+Plumbing for the HTTP client's own tests, in every scenario (GET or POST):
+
+  /_redirect?status=N&to=URL   answers N with `Location: URL` (itself without `to`: a loop)
+  /_echo                       answers {"method": ..., "authorization": bool, "body_size": N}
+  /_big?bytes=N                answers N bytes (application/octet-stream)
+
 A Replicate output image is a small PNG whose colour is derived from the prediction's input and
 version, so different requests give different bytes and the same request the same bytes, across
 server restarts.
@@ -177,9 +183,39 @@ class Handler(BaseHTTPRequestHandler):
 
     # MARK: routing
 
+    def plumbing(self, body):
+        """The /_redirect, /_echo and /_big routes; True when one answered."""
+        from urllib.parse import urlsplit, parse_qs
+        parts = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+        if parts.path == "/_redirect":
+            self.send(int(query.get("status", "302")), {}, headers={"Location": query.get("to", self.path)})
+            return True
+        if parts.path == "/_echo":
+            self.send(200, {"method": self.command, "authorization": "Authorization" in self.headers,
+                            "body_size": len(body)})
+            return True
+        if parts.path == "/_big":
+            count = int(query["bytes"])
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(count))
+            self.end_headers()
+            chunk = b"\0" * (1 << 20)
+            try:
+                while count > 0:
+                    self.wfile.write(chunk[:min(count, len(chunk))])
+                    count -= len(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return True
+        return False
+
     def do_GET(self):
         self.record(b"")
         path = self.path
+        if self.plumbing(b""):
+            return
         if path == "/_log":
             with self.state.lock:
                 return self.send(200, self.state.log)
@@ -205,6 +241,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self.read_body()
         entry = self.record(body)
         path = self.path
+        if self.plumbing(body):
+            return
         if path == "/_control":
             control = json.loads(body.decode() or "{}")
             with self.state.lock:
