@@ -154,7 +154,8 @@ public struct HTTPRemoteCache: RemoteCache {
                 let response = try await Self.client.execute(request, timeout: timeout)
                 let body = try await response.body.collect(upTo: Self.maximumBodySize)
                 if response.status.code >= 500 {
-                    lastFailure = "\(method.rawValue) \(path) answered HTTP \(response.status.code) \(response.status.reasonPhrase)"
+                    lastFailure =
+                        "\(method.rawValue) \(path) answered HTTP \(response.status.code) \(response.status.reasonPhrase)"
                     continue
                 }
                 return (response.status, Array(body.readableBytesView))

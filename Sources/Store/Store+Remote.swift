@@ -54,7 +54,8 @@ extension Store {
             for outcome in outcomes { _ = try outcome.get() }
             for (received, blob) in zip(generations, staged) where blob.digest != received.generation.output {
                 throw StoreError(
-                    code: .integrity, message: "the bytes received for \(received.generation.output) hash to \(blob.digest)")
+                    code: .integrity,
+                    message: "the bytes received for \(received.generation.output) hash to \(blob.digest)")
             }
             try self.blobs.publish(staged)
         } catch {
@@ -62,7 +63,9 @@ extension Store {
             throw error
         }
         let now = Timestamp.now()
-        let records = staged.map { BlobRecord(digest: $0.digest, size: $0.size, mediaType: $0.mediaType, createdAt: now) }
+        let records = staged.map {
+            BlobRecord(digest: $0.digest, size: $0.size, mediaType: $0.mediaType, createdAt: now)
+        }
         let blobs = self.blobs
         return try write { db in
             for record in records {

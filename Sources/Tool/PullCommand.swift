@@ -22,7 +22,9 @@ struct PullCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("Give at least one run.") }
-        guard remoteOptions.address != nil else { throw ValidationError("pull needs --remote URL or $FRAMECHAIN_REMOTE.") }
+        guard remoteOptions.address != nil else {
+            throw ValidationError("pull needs --remote URL or $FRAMECHAIN_REMOTE.")
+        }
     }
 
     func run() async throws {

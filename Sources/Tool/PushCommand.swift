@@ -21,7 +21,9 @@ struct PushCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !runs.isEmpty else { throw ValidationError("Give at least one run.") }
-        guard remoteOptions.address != nil else { throw ValidationError("push needs --remote URL or $FRAMECHAIN_REMOTE.") }
+        guard remoteOptions.address != nil else {
+            throw ValidationError("push needs --remote URL or $FRAMECHAIN_REMOTE.")
+        }
     }
 
     func run() async throws {

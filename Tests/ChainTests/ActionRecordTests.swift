@@ -16,7 +16,8 @@ import Testing
             generation: GenerationRecord(
                 key: key ?? Self.request.key, request: request ?? Self.request.canonicalText,
                 output: SHA256.hash(data: Array("output".utf8)), backend: "procedural", model: "procedural-v1",
-                modelVersion: "v9", providerID: "pred-1", usage: #"{"cost":0.04}"#, createdAt: "2026-12-04T10:00:00.000Z",
+                modelVersion: "v9", providerID: "pred-1", usage: #"{"cost":0.04}"#,
+                createdAt: "2026-12-04T10:00:00.000Z",
                 durationMilliseconds: 12, inputs: inputs ?? Self.request.inputs),
             mediaType: .png, size: 6)
     }
@@ -45,7 +46,8 @@ import Testing
         #expect(error?.kind == .rejected)
         #expect(
             error?.message
-                == "the remote's action record for \(other) was rejected: it is the record of another key, \(Self.request.key)")
+                == "the remote's action record for \(other) was rejected: it is the record of another key, \(Self.request.key)"
+        )
     }
 
     @Test func aRecordWhoseRequestDoesNotHashToItsKeyIsRejected() throws {

@@ -18,7 +18,9 @@ struct RemoteCacheTests {
 
             // A runs the example storyboard cold: 12 links generated, each uploaded after its commit.
             let planA = try scenario.plan("planA", command: scenario.painter)
-            let coldA = try scenario.framechain(["run", planA, "--store", storeA, "--out", directory + "/outA", "--json"])
+            let coldA = try scenario.framechain([
+                "run", planA, "--store", storeA, "--out", directory + "/outA", "--json",
+            ])
             #expect(coldA.status == 0, "\(coldA.error)")
             #expect(jsonLinks(try jsonObject(coldA.output)).allSatisfy { $0["outcome"] as? String == "generated" })
             #expect(scenario.remoteFiles("ac").count == 12)
@@ -37,7 +39,9 @@ struct RemoteCacheTests {
             #expect(text.outputText.contains("12 cached (12 on the remote cache)"))
 
             // B runs with a generator that fails on any call: all 12 are remote hits, byte-identical to A's.
-            let warmB = try scenario.framechain(["run", planB, "--store", storeB, "--out", directory + "/outB", "--json"])
+            let warmB = try scenario.framechain([
+                "run", planB, "--store", storeB, "--out", directory + "/outB", "--json",
+            ])
             #expect(warmB.status == 0, "\(warmB.error)")
             let warmLinks = jsonLinks(try jsonObject(warmB.output))
             #expect(warmLinks.count == 12)
@@ -48,9 +52,11 @@ struct RemoteCacheTests {
             #expect(warmB.error.isEmpty, "no warning expected: \(warmB.error)")
             // B recorded the generations as fetched from the remote; without the remote they are plain local hits.
             let local = try scenario.framechain(["status", planB, "--store", storeB, "--json"], remote: false)
-            #expect(jsonLinks(try jsonObject(local.output)).allSatisfy {
-                $0["state"] as? String == "cached" && $0["remote"] as? Bool == false && $0["origin"] as? String == "remote"
-            })
+            #expect(
+                jsonLinks(try jsonObject(local.output)).allSatisfy {
+                    $0["state"] as? String == "cached" && $0["remote"] as? Bool == false
+                        && $0["origin"] as? String == "remote"
+                })
             let verify = try scenario.framechain(["verify", "--store", storeB], remote: false)
             #expect(verify.status == 0, "\(verify.outputText)\(verify.error)")
 
@@ -123,7 +129,10 @@ struct RemoteCacheTests {
             let run = try scenario.framechain(["run", plan, "--store", storeB, "--json"])
             #expect(run.status == 0, "\(run.error)")
             let links = jsonLinks(try jsonObject(run.output))
-            #expect(links.filter { $0["outcome"] as? String == "generated" }.compactMap { $0["node"] as? String } == ["start/2"])
+            #expect(
+                links.filter { $0["outcome"] as? String == "generated" }.compactMap { $0["node"] as? String } == [
+                    "start/2"
+                ])
             #expect(links.filter { $0["remote"] as? Bool == true }.count == 11)
             #expect(run.error.contains("the remote's blob \(start2Output)"))
             #expect(run.error.contains("was rejected: its bytes hash to"))
@@ -132,7 +141,8 @@ struct RemoteCacheTests {
             // Now the pull succeeds and the run replays from B's store alone.
             let pulled = try scenario.framechain(["pull", runID, "--store", storeB])
             #expect(pulled.status == 0, "\(pulled.error)")
-            let replay = try scenario.framechain(["replay", runID, "--store", storeB, "--out", directory + "/replayed"], remote: false)
+            let replay = try scenario.framechain(
+                ["replay", runID, "--store", storeB, "--out", directory + "/replayed"], remote: false)
             #expect(replay.status == 0, "\(replay.error)")
             #expect(try scenario.images(in: directory + "/replayed").count == 12)
 
@@ -169,7 +179,9 @@ struct RemoteCacheTests {
                 ["run", failing, "--store", directory + "/C", "--remote-mode", "write", "--json"])
             #expect(blind.status == 1)
             #expect(!jsonLinks(try jsonObject(blind.output)).contains { $0["outcome"] as? String == "hit" })
-            let sighted = try scenario.framechain(["run", failing, "--store", directory + "/C", "--remote-mode", "read"])
+            let sighted = try scenario.framechain([
+                "run", failing, "--store", directory + "/C", "--remote-mode", "read",
+            ])
             #expect(sighted.status == 0, "\(sighted.error)")
         }
     }

@@ -16,7 +16,10 @@ import Testing
 
     @Test(arguments: [
         (["--remote-mode", "sideways"], "--remote-mode sideways: expected read, write or read-write."),
-        (["--remote", "ftp://cache.example.com"], "--remote: ftp://cache.example.com: expected an http:// or https:// URL"),
+        (
+            ["--remote", "ftp://cache.example.com"],
+            "--remote: ftp://cache.example.com: expected an http:// or https:// URL"
+        ),
         (
             ["--remote", "https://alice:secret@cache.example.com/x"],
             "--remote: the remote URL must not hold a user or password; set FRAMECHAIN_REMOTE_TOKEN instead"

@@ -94,9 +94,11 @@ final class RemoteScenario: @unchecked Sendable {
                 guard FileManager.default.fileExists(atPath: file, isDirectory: &isDirectory), !isDirectory.boolValue
                 else { continue }
                 let bytes = try readFile(file)
-                if bytes.count >= needle.count, bytes.indices.dropLast(needle.count - 1).contains(where: {
-                    bytes[$0..<$0 + needle.count].elementsEqual(needle)
-                }) {
+                if bytes.count >= needle.count,
+                    bytes.indices.dropLast(needle.count - 1).contains(where: {
+                        bytes[$0..<$0 + needle.count].elementsEqual(needle)
+                    })
+                {
                     found.append(file)
                 }
             }

@@ -95,7 +95,8 @@ public final class RemoteSession: Sendable {
         }
         guard MediaType.sniff(bytes) == record.mediaType else {
             let error = RemoteCacheError(
-                .rejected, "the remote's blob \(digest) was rejected: it is not the \(record.mediaType.mimeType) its record names")
+                .rejected,
+                "the remote's blob \(digest) was rejected: it is not the \(record.mediaType.mimeType) its record names")
             note(error)
             throw error
         }

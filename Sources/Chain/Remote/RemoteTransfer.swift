@@ -47,10 +47,12 @@ public struct RemoteTransfer: Sendable {
         var records: [Digest: ActionRecord] = [:]
         for link in links where link.outcome == .hit || link.outcome == .generated {
             guard let key = link.key, let generation = try store.generation(for: key) else {
-                throw StoreError(code: .notFound, message: "run \(run.id): the generation of \(link.node) is not in the store")
+                throw StoreError(
+                    code: .notFound, message: "run \(run.id): the generation of \(link.node) is not in the store")
             }
             guard let blob = try store.blob(for: generation.output), let mediaType = blob.mediaType else {
-                throw StoreError(code: .notFound, message: "run \(run.id): the output of \(link.node) is not in the store")
+                throw StoreError(
+                    code: .notFound, message: "run \(run.id): the output of \(link.node) is not in the store")
             }
             records[key] = ActionRecord(generation: generation, mediaType: mediaType, size: blob.size)
             blobs.insert(generation.output)
@@ -85,7 +87,8 @@ public struct RemoteTransfer: Sendable {
     ///   `unavailable`; ``StoreError`` `notFound` when the remote has no such run.
     public func pull(_ runID: String) async throws -> Summary {
         guard let bytes = try await cache.actionRecord(for: RunDocument.key(for: runID)) else {
-            throw StoreError(code: .notFound, message: "the remote cache has no run \"\(runID)\" (pull takes a full run id)")
+            throw StoreError(
+                code: .notFound, message: "the remote cache has no run \"\(runID)\" (pull takes a full run id)")
         }
         let document = try RunDocument.decode(bytes, runID: runID)
         var summary = Summary(runID: runID)
@@ -101,7 +104,8 @@ public struct RemoteTransfer: Sendable {
         let received = try await concurrently(wanted) { link throws -> ReceivedGeneration in
             let key = link.key!
             guard let recordBytes = try await cache.actionRecord(for: key) else {
-                throw RemoteCacheError(.rejected, "run \(runID): the remote has no action record for \(link.node) (\(key))")
+                throw RemoteCacheError(
+                    .rejected, "run \(runID): the remote has no action record for \(link.node) (\(key))")
             }
             let record = try ActionRecord.decode(recordBytes, expectedKey: key)
             guard record.generation.output == link.output else {
@@ -110,8 +114,10 @@ public struct RemoteTransfer: Sendable {
                     "run \(runID): the remote's record for \(link.node) names output \(record.generation.output), "
                         + "the run names \(link.output!)")
             }
-            return try await Self.verifiedBlob(record.generation.output, from: cache, what: "the output of \(link.node)")
-                .map { ReceivedGeneration(bytes: $0, generation: record.generation) }!
+            return try await Self.verifiedBlob(
+                record.generation.output, from: cache, what: "the output of \(link.node)"
+            )
+            .map { ReceivedGeneration(bytes: $0, generation: record.generation) }!
         }
         var extra: [Digest] = [document.run.plan]
         if let initial = document.run.initialReference { extra.append(initial) }
