@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "Formats", targets: ["Formats"]),
         .library(name: "Chain", targets: ["Chain"]),
         .library(name: "Backends", targets: ["Backends"]),
+        .library(name: "Remote", targets: ["Remote"]),
         .executable(name: "framechain", targets: ["Tool"]),
     ],
     dependencies: [
@@ -61,10 +62,20 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]),
+        // The shared cache: Chain's RemoteCache on Bazel's HTTP remote-cache protocol (/cas, /ac), over
+        // AsyncHTTPClient.
+        .target(
+            name: "Remote",
+            dependencies: [
+                "Store", "Formats", "Chain",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
         .executableTarget(
             name: "Tool",
             dependencies: [
-                "Store", "Formats", "Chain", "Backends", "Proxy",
+                "Store", "Formats", "Chain", "Backends", "Proxy", "Remote",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "FrameChainTestKit", dependencies: ["Formats"], path: "Tests/FrameChainTestKit"),

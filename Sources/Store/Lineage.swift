@@ -28,11 +28,18 @@ public struct GenerationRecord: Sendable, Hashable {
     public let durationMilliseconds: Int
     /// The input digests, in request order.
     public let inputs: [Digest]
+    /// Where it came from: `nil` when generated here (or imported from a bundle), ``remoteOrigin`` when fetched
+    /// from a remote cache.
+    public let origin: String?
+
+    /// The ``origin`` of a generation fetched from a remote cache.
+    public static let remoteOrigin = "remote"
 
     /// Creates a record.
     public init(
         key: Digest, request: String, output: Digest, backend: String, model: String, modelVersion: String? = nil,
-        providerID: String? = nil, usage: String? = nil, createdAt: String, durationMilliseconds: Int, inputs: [Digest]
+        providerID: String? = nil, usage: String? = nil, createdAt: String, durationMilliseconds: Int, inputs: [Digest],
+        origin: String? = nil
     ) {
         self.key = key
         self.request = request
@@ -45,6 +52,7 @@ public struct GenerationRecord: Sendable, Hashable {
         self.createdAt = createdAt
         self.durationMilliseconds = durationMilliseconds
         self.inputs = inputs
+        self.origin = origin
     }
 }
 
@@ -185,6 +193,8 @@ public struct CachedOutput: Sendable, Hashable {
     public let modelVersion: String?
     /// When the generation was made (RFC 3339, UTC).
     public let createdAt: String
+    /// Where the generation came from (``GenerationRecord/origin``): `nil` when made here, `remote` when fetched.
+    public let origin: String?
 }
 
 /// The latest recorded attempt at a node, across the runs of one plan name.
@@ -209,7 +219,8 @@ extension Store {
         guard
             let row = try db.row(
                 """
-                SELECT key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms
+                SELECT key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms,
+                    origin
                 FROM generations WHERE key = ?
                 """, key)
         else { return nil }
@@ -218,7 +229,8 @@ extension Store {
         return GenerationRecord(
             key: row.digest(0)!, request: row.string(1) ?? "", output: row.digest(2)!, backend: row.string(3) ?? "",
             model: row.string(4) ?? "", modelVersion: row.string(5), providerID: row.string(6), usage: row.string(7),
-            createdAt: row.string(8) ?? "", durationMilliseconds: row.int(9) ?? 0, inputs: inputs)
+            createdAt: row.string(8) ?? "", durationMilliseconds: row.int(9) ?? 0, inputs: inputs,
+            origin: row.string(10))
     }
 
     /// The generations whose output is `digest` (usually one; several requests can produce the same bytes).
@@ -324,13 +336,14 @@ extension Store {
         try db.execute(
             """
             INSERT OR IGNORE INTO generations
-                (key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                (key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms,
+                 origin)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             arguments: [
                 generation.key, generation.request, generation.output, generation.backend, generation.model,
                 generation.modelVersion, generation.providerID, generation.usage, generation.createdAt,
-                generation.durationMilliseconds,
+                generation.durationMilliseconds, generation.origin,
             ])
         guard db.changes > 0 else { return }
         for (position, input) in generation.inputs.enumerated() {
@@ -494,14 +507,14 @@ extension Store {
         let found = try read { db in
             try db.row(
                 """
-                SELECT g.output, b.media_type, g.model_version, g.created_at
+                SELECT g.output, b.media_type, g.model_version, g.created_at, g.origin
                 FROM generations g JOIN blobs b ON b.digest = g.output WHERE g.key = ?
                 """, key)
         }
         guard let found, let output = found.digest(0), FileSystem.exists(blobs.path(for: output)) else { return nil }
         return CachedOutput(
             output: output, mediaType: found.string(1).flatMap(MediaType.init(rawValue:)), modelVersion: found.string(2),
-            createdAt: found.string(3) ?? "")
+            createdAt: found.string(3) ?? "", origin: found.string(4))
     }
 }
 

@@ -80,6 +80,13 @@ enum Schema {
                 );
                 """)
         }
+        // Where a generation came from: NULL when it was generated here (or imported from a bundle), 'remote' when
+        // it was fetched from a remote cache (docs/REMOTE.md). Never the remote's address, which may hold a
+        // credential.
+        migrator.register("v2-generation-origin") { db in
+            try db.execute(
+                "ALTER TABLE generations ADD COLUMN origin TEXT CHECK (origin IS NULL OR origin IN ('remote'))")
+        }
         return migrator
     }()
 }

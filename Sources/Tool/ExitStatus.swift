@@ -36,6 +36,7 @@ enum ExitStatus {
             case .offlineMiss: offlineMiss
             case .invalidTake: 64
             }
+        case let error as RemoteCacheError: error.kind == .rejected ? integrity : failure
         case is CancellationError: interrupted
         default: failure
         }

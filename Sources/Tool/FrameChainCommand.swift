@@ -12,6 +12,7 @@ struct FrameChainCommand: AsyncParsableCommand {
             RunCommand.self, StatusCommand.self, LineageCommand.self, RunsCommand.self, ShowCommand.self,
             DiffCommand.self, ReplayCommand.self, ExportCommand.self, ImportCommand.self, VerifyCommand.self,
             GCCommand.self, ReportCommand.self, BlobCommand.self, StoreCommand.self, ServeCommand.self,
+            PushCommand.self, PullCommand.self,
         ]
     )
 

@@ -55,7 +55,7 @@ enum Generators {
 
     /// Fails before anything is recorded when the plan's backend needs an API token that the environment does
     /// not have and some link would have to be generated (a fully cached run needs no token).
-    static func requireToken(for loaded: LoadedPlan, runner: ChainRunner, takes: [NodeID: Int]) throws {
+    static func requireToken(for loaded: LoadedPlan, runner: ChainRunner, takes: [NodeID: Int]) async throws {
         let variable: String
         switch loaded.plan.generator.backend {
         case "replicate": variable = ReplicateGenerator.tokenVariable
@@ -63,7 +63,7 @@ enum Generators {
         default: return
         }
         guard ProcessInfo.processInfo.environment[variable, default: ""].isEmpty else { return }
-        let misses = try runner.status(of: loaded, takes: takes).misses
+        let misses = try await runner.status(of: loaded, takes: takes).misses
         guard let first = misses.first else { return }
         throw PlanError(
             file: loaded.path, path: "generator",

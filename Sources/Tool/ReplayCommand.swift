@@ -15,6 +15,7 @@ struct ReplayCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var remoteOptions: RemoteOptions
 
     @Argument(help: ArgumentHelp("The run: an id, a unique prefix, or latest.", valueName: "run"))
     var runReference: String
@@ -30,6 +31,13 @@ struct ReplayCommand: AsyncParsableCommand {
         let result = try await ExitStatus.reportingErrors {
             let store = try global.openExistingStore()
             let run = try store.resolveRun(runReference)
+            if let cache = try remoteOptions.makeCache(), RemoteMode(rawValue: remoteOptions.mode)?.reads != false {
+                // Blobs this store lacks (or has corrupt) are fetched, verified, before the replay.
+                let wanted = try store.links(ofRun: run.id).compactMap(\.output) + [run.plan]
+                    + (run.initialReference.map { [$0] } ?? [])
+                let fetched = try await RemoteTransfer(store: store, cache: cache).fetchMissingBlobs(wanted)
+                if fetched > 0 { StandardStream.error.writeLine("fetched \(fetched) blob(s) from \(cache.displayAddress)") }
+            }
             return try RunReplayer(store: store).replay(run, to: out)
         }
         let written = result.links.count { $0.output != nil } - result.missing.count

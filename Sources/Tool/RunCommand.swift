@@ -23,6 +23,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var planOptions: PlanOptions
+    @OptionGroup var remoteOptions: RemoteOptions
 
     @Option(name: .customLong("out"), help: ArgumentHelp("Write the images and manifest.json here.", valueName: "dir"))
     var out: String?
@@ -51,7 +52,9 @@ struct RunCommand: AsyncParsableCommand {
             let generator: any Generator =
                 offline ? RefusingGenerator() : try Generators.make(for: loaded)
             if let out { try OutputDirectory.prepare(out, create: !offline) }
-            if offline && !global.storeExists {
+            let remote = try remoteOptions.makeSession()
+            defer { RemoteOptions.printWarnings(of: remote) }
+            if offline && !global.storeExists && remote == nil {
                 // Without a store every link is a miss: report them without creating a store.
                 try await global.withStoreForReading { store in
                     _ = try await ChainRunner(store: store, generator: RefusingGenerator())
@@ -61,8 +64,8 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
             let store = try global.openStore()
-            let runner = ChainRunner(store: store, generator: generator)
-            if !offline { try Generators.requireToken(for: loaded, runner: runner, takes: try planOptions.parsedTakes()) }
+            let runner = ChainRunner(store: store, generator: generator, remote: remote)
+            if !offline { try await Generators.requireToken(for: loaded, runner: runner, takes: try planOptions.parsedTakes()) }
             let configuration = RunConfiguration(
                 jobs: jobs, takes: try planOptions.parsedTakes(), outputDirectory: out, offline: offline)
             let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1 && !json && !global.quiet)
@@ -109,6 +112,7 @@ struct RunCommand: AsyncParsableCommand {
                         "reason": link.reason.map(JSONValue.string) ?? .null,
                     ]
                     if let error = link.error { object["error"] = .string(error) }
+                    if link.fetched { object["remote"] = .bool(true) }
                     return .object(object)
                 }),
         ])
@@ -126,7 +130,9 @@ struct RunCommand: AsyncParsableCommand {
             out += line + "\n"
         }
         func count(_ outcome: LinkOutcome) -> Int { result.links.count { $0.outcome == outcome } }
-        out += "run \(result.runID) \(result.status.rawValue): \(result.links.count) links, \(count(.hit)) hits, "
+        let fetched = result.links.count(where: \.fetched)
+        out += "run \(result.runID) \(result.status.rawValue): \(result.links.count) links, \(count(.hit)) hits"
+        out += fetched > 0 ? " (\(fetched) from the remote cache), " : ", "
         out += "\(count(.generated)) generated, \(count(.failed)) failed, \(count(.skipped)) skipped\n"
         if let outputDirectory { out += "outputs in \(outputDirectory)/ (manifest.json)\n" }
         return out

@@ -10,11 +10,14 @@ struct StatusCommand: AsyncParsableCommand {
         abstract: "Show what the next run would do, link by link, without generating or writing anything.",
         discussion: """
             Each link is `cached` (reused), `regenerate` (with the reason, compared with the latest run of \
-            the same plan name) or `pending` (waits on a regenerating upstream link).
+            the same plan name) or `pending` (waits on a regenerating upstream link). With --remote, a link this \
+            store lacks but the remote cache holds is `cached (remote)`: the next run downloads it (status asks \
+            for its action record and checks its blob exists; it downloads nothing).
             """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var planOptions: PlanOptions
+    @OptionGroup var remoteOptions: RemoteOptions
 
     @Flag(name: .customLong("json"), help: "Print the documented JSON report instead of text.")
     var json = false
@@ -26,8 +29,11 @@ struct StatusCommand: AsyncParsableCommand {
             // The dry run checks what `run` would check first: the generator's backend, model and options.
             _ = try Generators.make(for: loaded)
             // `status` never calls a generator, so it needs none: the runner is given one that refuses.
+            let remote = try remoteOptions.makeSession()
+            defer { RemoteOptions.printWarnings(of: remote) }
             let report = try await global.withStoreForReading { store in
-                try ChainRunner(store: store, generator: RefusingGenerator()).status(of: loaded, takes: takes)
+                try await ChainRunner(store: store, generator: RefusingGenerator(), remote: remote)
+                    .status(of: loaded, takes: takes)
             }
             if json {
                 StandardStream.output.writeLine(JSONText.pretty(Self.json(report)))
@@ -51,6 +57,8 @@ struct StatusCommand: AsyncParsableCommand {
                         "reason": link.reason.map(JSONValue.string) ?? .null,
                         "prompt": .string(link.prompt),
                         "model_version": link.modelVersion.map(JSONValue.string) ?? .null,
+                        "remote": .bool(link.remote),
+                        "origin": link.origin.map(JSONValue.string) ?? .null,
                     ])
                 }),
             "summary": .object([
@@ -67,13 +75,16 @@ struct StatusCommand: AsyncParsableCommand {
         var out = ""
         for link in report.links {
             let node = link.node.description.padding(to: width)
-            let state = link.state.rawValue.padding(to: 10)
+            let state = (link.remote ? "cached (remote)" : link.state.rawValue).padding(to: 10)
             out += "\(node)  \(state)  \(link.reason ?? "")".trimmingTrailingSpaces() + "\n"
         }
         let cached = report.links.count { $0.state == .cached }
         let regenerate = report.links.count { $0.state == .regenerate }
         let pending = report.links.count { $0.state == .pending }
-        out += "\(report.planName): \(report.links.count) links: \(cached) cached, \(regenerate) to regenerate, "
+        let remote = report.links.count(where: \.remote)
+        out += "\(report.planName): \(report.links.count) links: \(cached) cached"
+        out += remote > 0 ? " (\(remote) on the remote cache), " : ", "
+        out += "\(regenerate) to regenerate, "
         out += "\(pending) pending\n"
         return out
     }

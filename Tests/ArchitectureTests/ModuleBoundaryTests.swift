@@ -31,6 +31,10 @@ import Testing
             "Backends depends on Chain and Store, never the other way, and speaks HTTP through AsyncHTTPClient"
         ),
         (
+            "Remote", ["Backends", "Tool", "Proxy", "ArgumentParser", "FoundationNetworking"],
+            "Remote is a transport for Chain's RemoteCache: it knows no backend and no command line"
+        ),
+        (
             "Tool", ["FoundationNetworking"],
             "FoundationNetworking links libcurl and ~30 libraries the loader resolves at every start"
         ),

@@ -67,7 +67,7 @@ func writeChainPlan(
     ) async throws -> (RunResult, StatusReport) {
         let loaded = try PlanLoader.load(contentsOf: planPath)
         let runner = ChainRunner(store: store, generator: generator)
-        let predicted = try runner.status(of: loaded, takes: takes)
+        let predicted = try await runner.status(of: loaded, takes: takes)
         let result = try await runner.run(loaded, configuration: RunConfiguration(jobs: 3, takes: takes))
         // `status` predicts exactly what `run` does: cached → hit, regenerate → generated, pending → either.
         for (link, prediction) in zip(result.links, predicted.links) {
@@ -238,7 +238,7 @@ func writeChainPlan(
                 try db.rows("SELECT count(*) FROM runs UNION ALL SELECT count(*) FROM blobs")
             }
             let edited = try writeChainPlan(in: dir, scenes: 2) { $0[0]["end"] = "changed" }
-            let report = try ChainRunner(store: store, generator: RecordingGenerator())
+            let report = try await ChainRunner(store: store, generator: RecordingGenerator())
                 .status(of: try PlanLoader.load(contentsOf: edited))
             #expect(report.links.first { $0.node.description == "end/1" }?.reason == "prompt changed")
             let after = try store.read { db in

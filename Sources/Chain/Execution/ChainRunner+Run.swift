@@ -27,7 +27,7 @@ extension ChainRunner {
         progress: (@Sendable (RunProgress) -> Void)? = nil
     ) async throws -> RunResult {
         if configuration.offline {
-            let report = try status(of: loaded, takes: configuration.takes)
+            let report = try await status(of: loaded, takes: configuration.takes)
             let misses = report.links.filter { $0.state == .regenerate }
             if !misses.isEmpty {
                 throw ChainError.offlineMiss(misses, pending: report.links.filter { $0.state == .pending })
@@ -82,7 +82,7 @@ extension ChainRunner {
 
 /// The state of one run while it executes: a ready queue of decided upstreams, cache hits resolved at once,
 /// and up to `jobs` generations in flight.
-private struct Execution {
+struct Execution {
     let runner: ChainRunner
     let prepared: ChainRunner.Prepared
     let runID: String
@@ -90,9 +90,9 @@ private struct Execution {
     let jobs: Int
     let progress: (@Sendable (RunProgress) -> Void)?
 
-    private var links: [NodeID: RunLink] = [:]
+    var links: [NodeID: RunLink] = [:]
     private var regenerated: Set<NodeID> = []
-    private var counts = RunProgress(done: 0, total: 0, hits: 0, generating: 0, generated: 0, failed: 0)
+    var counts = RunProgress(done: 0, total: 0, hits: 0, generating: 0, generated: 0, failed: 0)
 
     init(
         runner: ChainRunner, prepared: ChainRunner.Prepared, runID: String, explainer: LinkExplainer,
@@ -128,7 +128,7 @@ private struct Execution {
         prepared.graph.nodes.compactMap { links[$0] }
     }
 
-    private var store: Store { runner.store }
+    var store: Store { runner.store }
 
     // MARK: - Scheduling
 
@@ -145,6 +145,7 @@ private struct Execution {
         let runID = runID
         let options = prepared.plan.generator.options
         let redactor = SecretRedactor()
+        let remote = runner.remote
 
         try await withThrowingTaskGroup(of: Completion.self) { group in
             while true {
@@ -153,21 +154,53 @@ private struct Execution {
                     // Decide every ready node: hits are recorded in one batch before anything that depends on
                     // them starts; misses wait for a free job.
                     var hits: [RunLinkRecord] = []
+                    var fetching: [(PendingGeneration, ActionRecord)] = []
                     while !ready.isEmpty {
-                        let node = ready.removeFirst()
-                        let (request, cached, reason) = try decide(node)
-                        if let cached {
-                            hits.append(recordHit(node, request: request, output: cached.output, mediaType: cached.mediaType))
-                            ready += prepared.graph.downstream(of: node)
-                        } else if followers[request.key] != nil {
-                            followers[request.key]!.append(PendingGeneration(node: node, request: request, reason: reason))
-                        } else {
-                            followers[request.key] = []
-                            waiting.append(PendingGeneration(node: node, request: request, reason: reason))
+                        var misses: [PendingGeneration] = []
+                        while !ready.isEmpty {
+                            let node = ready.removeFirst()
+                            let (request, cached, reason) = try decide(node)
+                            if let cached {
+                                hits.append(
+                                    recordHit(node, request: request, output: cached.output, mediaType: cached.mediaType))
+                                ready += prepared.graph.downstream(of: node)
+                            } else if followers[request.key] != nil {
+                                followers[request.key]!.append(
+                                    PendingGeneration(node: node, request: request, reason: reason))
+                            } else {
+                                misses.append(PendingGeneration(node: node, request: request, reason: reason))
+                            }
+                        }
+                        // Local misses are looked up on the remote cache, all at once, before any generator call.
+                        // A checked action record names the output, so the links after it are decided at once;
+                        // the outputs are downloaded together below.
+                        let records = await lookUpRemotely(misses)
+                        for pending in misses {
+                            if let record = records[pending.request.key] {
+                                links[pending.node] = RunLink(
+                                    node: pending.node, key: pending.request.key, output: record.generation.output,
+                                    outcome: .hit, reason: nil, error: nil, prompt: pending.request.prompt,
+                                    mediaType: record.mediaType, fetched: true)
+                                fetching.append((pending, record))
+                                ready += prepared.graph.downstream(of: pending.node)
+                            } else if followers[pending.request.key] != nil {
+                                followers[pending.request.key]!.append(pending)
+                            } else {
+                                followers[pending.request.key] = []
+                                waiting.append(pending)
+                            }
                         }
                     }
+                    if !fetching.isEmpty {
+                        // Local hits decided from a remote output that did not come are decided again later.
+                        let forgotten = try await receiveRemoteOutputs(fetching, waiting: &waiting, followers: &followers)
+                        let dropped = hits.count { forgotten.contains(NodeID(parsing: $0.node)!) }
+                        hits.removeAll { forgotten.contains(NodeID(parsing: $0.node)!) }
+                        counts.hits -= dropped
+                        counts.done -= dropped
+                    }
                     try store.record(links: hits, runID: runID)
-                    if !hits.isEmpty { report() }
+                    if !hits.isEmpty || !fetching.isEmpty { report() }
                     while inFlight < jobs, !waiting.isEmpty {
                         let pending = waiting.removeFirst()
                         let inputs: [GeneratorInput]
@@ -191,7 +224,7 @@ private struct Execution {
                         group.addTask {
                             await Self.generate(
                                 pending, inputs: inputs, position: position, options: options, generator: generator,
-                                store: store, runID: runID, redactor: redactor)
+                                store: store, runID: runID, redactor: redactor, remote: remote)
                         }
                     }
                     if inFlight > 0 { report() }
@@ -351,7 +384,7 @@ private struct Execution {
     /// Calls the generator and commits the result; runs as a child task.
     private static func generate(
         _ pending: PendingGeneration, inputs: [GeneratorInput], position: Int, options: [String: JSONValue],
-        generator: any Generator, store: Store, runID: String, redactor: SecretRedactor
+        generator: any Generator, store: Store, runID: String, redactor: SecretRedactor, remote: RemoteSession?
     ) async -> Completion {
         let request = pending.request
         let key = request.key
@@ -405,6 +438,8 @@ private struct Execution {
                 try? store.releaseLease(key: key, runID: runID)
                 return .storeFailed(pending.node, error)
             }
+            // Shared after the local commit: the upload never holds back or fails the run.
+            if committed == digest { await remote?.publish(generation, bytes: output.bytes, mediaType: mediaType) }
             let link = RunLink(
                 node: pending.node, key: key, output: committed, outcome: .generated, reason: pending.reason, error: nil,
                 prompt: request.prompt,

@@ -19,11 +19,14 @@ public struct ChainRunner: Sendable {
     public let store: Store
     /// The generator that makes missing images.
     public let generator: any Generator
+    /// The remote cache consulted on a local miss and given what is generated, if any.
+    public let remote: RemoteSession?
 
     /// Creates a runner.
-    public init(store: Store, generator: any Generator) {
+    public init(store: Store, generator: any Generator, remote: RemoteSession? = nil) {
         self.store = store
         self.generator = generator
+        self.remote = remote
     }
 
     // MARK: - Preparing
@@ -89,17 +92,50 @@ public struct ChainRunner: Sendable {
     ///   - loaded: The plan.
     ///   - takes: `--take` overrides.
     /// - Returns: Per link `cached`, `regenerate` (with the reason) or `pending`.
-    public func status(of loaded: LoadedPlan, takes: [NodeID: Int] = [:]) throws -> StatusReport {
+    ///
+    /// With a readable remote cache, a local miss is looked up there (its action record, checked, and a `HEAD` of
+    /// its output): a link the remote holds is `cached` with ``LinkStatus/remote`` set, and its recorded output
+    /// lets the links after it be predicted too. Nothing is downloaded.
+    public func status(of loaded: LoadedPlan, takes: [NodeID: Int] = [:]) async throws -> StatusReport {
         let initial = try loaded.initialReferencePath.map { try FileHasher.hash(fileAt: $0).digest }
         let prepared = try prepare(loaded.plan, takes: takes, initialReference: initial)
-        return try status(of: prepared)
+        return try await status(of: prepared)
     }
 
-    func status(of prepared: Prepared) throws -> StatusReport {
-        try store.readingSnapshot { try predict(prepared) }
+    /// Predicts from the store (in one read snapshot); with a readable remote, asks it for the keys of every link to
+    /// regenerate at once, and predicts again with what it holds, until it holds nothing new.
+    func status(of prepared: Prepared) async throws -> StatusReport {
+        var onRemote: [Digest: Digest] = [:]
+        var asked: Set<Digest> = []
+        while true {
+            let report = try store.readingSnapshot { try predict(prepared, onRemote: onRemote) }
+            guard let remote, remote.readable else { return report }
+            let keys = report.links.filter { $0.state == .regenerate }.compactMap(\.key).filter {
+                asked.insert($0).inserted
+            }
+            let found = await withTaskGroup(of: (Digest, Digest?).self) { group in
+                for key in keys { group.addTask { (key, await remoteOutput(for: key)) } }
+                var found: [Digest: Digest] = [:]
+                for await (key, output) in group { if let output { found[key] = output } }
+                return found
+            }
+            if found.isEmpty { return report }
+            onRemote.merge(found) { first, _ in first }
+        }
     }
 
-    private func predict(_ prepared: Prepared) throws -> StatusReport {
+    /// The output the remote cache holds for `key` (record checked, blob present), if readable.
+    private func remoteOutput(for key: Digest) async -> Digest? {
+        guard let remote, let record = await remote.record(for: key) else { return nil }
+        do {
+            return try await remote.cache.containsBlob(record.generation.output) ? record.generation.output : nil
+        } catch {
+            remote.note(error)
+            return nil
+        }
+    }
+
+    private func predict(_ prepared: Prepared, onRemote: [Digest: Digest]) throws -> StatusReport {
         let explainer = LinkExplainer(store: store, previous: prepared.previous)
         var outputs: [NodeID: Digest] = [:]
         var links: [LinkStatus] = []
@@ -138,7 +174,13 @@ public struct ChainRunner: Sendable {
                 links.append(
                     LinkStatus(
                         node: node, state: .cached, key: key, reason: nil, prompt: prepared.prompts[node]!,
-                        output: generation.output, modelVersion: generation.modelVersion))
+                        output: generation.output, modelVersion: generation.modelVersion, origin: generation.origin))
+            } else if let output = onRemote[key] {
+                outputs[node] = output
+                links.append(
+                    LinkStatus(
+                        node: node, state: .cached, key: key, reason: nil, prompt: prepared.prompts[node]!,
+                        output: output, modelVersion: nil, remote: true))
             } else {
                 let cause = upstream.map { "\($0) changed" } ?? prepared.initialCause
                 // A key another run is generating right now: the next run waits for it instead of paying again.

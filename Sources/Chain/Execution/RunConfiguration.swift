@@ -55,6 +55,8 @@ public struct RunLink: Sendable, Hashable {
     public let prompt: String
     /// The output's media type, for links with an output.
     public let mediaType: MediaType?
+    /// Whether this run fetched the output from the remote cache (a remote hit).
+    public var fetched: Bool = false
 }
 
 /// The result of a run.

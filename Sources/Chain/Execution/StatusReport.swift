@@ -26,6 +26,11 @@ public struct LinkStatus: Sendable, Hashable {
     public let output: Digest?
     /// The resolved model version of the stored generation, when cached and reported.
     public let modelVersion: String?
+    /// Whether the generation is not in the local store but on the remote cache (`cached (remote)`): the next run
+    /// downloads it instead of generating it.
+    public var remote: Bool = false
+    /// The stored generation's origin (`remote` when it was fetched from a remote cache), when cached locally.
+    public var origin: String? = nil
 }
 
 /// The dry run of a plan: what the next `run` would do, link by link.
