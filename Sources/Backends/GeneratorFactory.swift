@@ -34,13 +34,17 @@ public enum GeneratorFactory {
             _ = try ReplicateGenerator.Settings(options: spec.options)
             _ = try ReplicateGenerator.ModelReference(spec.model)
             return ReplicateGenerator(token: environment[ReplicateGenerator.tokenVariable])
+        case FFmpegClipGenerator.backend:
+            try FFmpegClipGenerator.validate(spec: spec)
+            _ = try RetryPolicy(options: spec.options)
+            return FFmpegClipGenerator()
         case "openai":
             _ = try OpenAIGenerator.Settings(options: spec.options)
             guard !spec.model.isEmpty else { throw GeneratorError("the openai backend needs a model name") }
             return OpenAIGenerator(token: environment[OpenAIGenerator.tokenVariable])
         default:
             throw GeneratorError(
-                "unknown backend \"\(spec.backend)\" (expected procedural, command, replicate or openai)")
+                "unknown backend \"\(spec.backend)\" (expected procedural, command, replicate, openai or ffmpeg)")
         }
     }
 }

@@ -84,7 +84,7 @@ struct BlobStore: Sendable {
                 throw StoreError.io("fsync", temporaryPath, error)
             }
             return StagedBlob(
-                digest: hasher.finalize(), size: size, mediaType: MediaType.sniff(head), temporaryPath: temporaryPath)
+                digest: hasher.finalize(), size: size, mediaType: MediaType.recognize(head), temporaryPath: temporaryPath)
         } catch {
             try? FileSystem.removeFile(temporaryPath)
             throw error
@@ -105,7 +105,7 @@ struct BlobStore: Sendable {
             throw .io("write", temporaryPath, error)
         }
         return StagedBlob(
-            digest: SHA256.hash(data: bytes), size: bytes.count, mediaType: MediaType.sniff(bytes),
+            digest: SHA256.hash(data: bytes), size: bytes.count, mediaType: MediaType.recognize(bytes),
             temporaryPath: temporaryPath)
     }
 

@@ -44,12 +44,35 @@ enum Generators {
     /// The generator for `loaded`'s `generator` object; a bad backend, model or option is a plan error naming the
     /// file and `generator`.
     static func make(for loaded: LoadedPlan) throws -> any Generator {
+        if loaded.plan.generator.backend == FFmpegClipGenerator.backend {
+            throw PlanError(
+                file: loaded.path, path: "generator.backend",
+                message: "the ffmpeg backend makes clips from two frames; name it in clips.generator")
+        }
         do {
             return RetryingGenerator(
                 wrapping: try GeneratorFactory.make(
                     spec: loaded.plan.generator, environment: ProcessInfo.processInfo.environment))
         } catch {
             throw PlanError(file: loaded.path, path: "generator", message: error.message)
+        }
+    }
+
+    /// The generator for `loaded`'s `clips.generator`, or `nil` when the plan has no clip stage; a bad backend, model
+    /// or option is a plan error naming the file and `clips.generator`.
+    static func makeClip(for loaded: LoadedPlan) throws -> (any Generator)? {
+        guard let clips = loaded.plan.clips else { return nil }
+        if ["procedural", "openai"].contains(clips.generator.backend) {
+            throw PlanError(
+                file: loaded.path, path: "clips.generator.backend",
+                message: "the \(clips.generator.backend) backend makes images, not clips (use ffmpeg, replicate or command)")
+        }
+        do {
+            return RetryingGenerator(
+                wrapping: try GeneratorFactory.make(
+                    spec: clips.generator, environment: ProcessInfo.processInfo.environment))
+        } catch {
+            throw PlanError(file: loaded.path, path: "clips.generator", message: error.message)
         }
     }
 

@@ -46,9 +46,10 @@ struct RunCommand: AsyncParsableCommand {
             let loaded = try planOptions.load()
             // Everything that can be checked without the store is checked before it is opened (or created).
             try ChainRunner.validate(
-                takes: try planOptions.parsedTakes(), graph: ChainGraph(sceneCount: loaded.plan.scenes.count))
+                takes: try planOptions.parsedTakes(), graph: ChainGraph(plan: loaded.plan))
             let generator: any Generator =
                 offline ? RefusingGenerator() : try Generators.make(for: loaded)
+            let clipGenerator: (any Generator)? = offline ? nil : try Generators.makeClip(for: loaded)
             if let out { try OutputDirectory.prepare(out, create: !offline) }
             if offline && !global.storeExists {
                 // Without a store every link is a miss: report them without creating a store.
@@ -60,7 +61,7 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
             let store = try global.openStore()
-            let runner = ChainRunner(store: store, generator: generator)
+            let runner = ChainRunner(store: store, generator: generator, clipGenerator: clipGenerator)
             if !offline { try Generators.requireToken(for: loaded, runner: runner, takes: try planOptions.parsedTakes()) }
             let configuration = RunConfiguration(
                 jobs: jobs, takes: try planOptions.parsedTakes(), outputDirectory: out, offline: offline)

@@ -25,6 +25,7 @@ struct StatusCommand: AsyncParsableCommand {
             let takes = try planOptions.parsedTakes()
             // The dry run checks what `run` would check first: the generator's backend, model and options.
             _ = try Generators.make(for: loaded)
+            _ = try Generators.makeClip(for: loaded)
             // `status` never calls a generator, so it needs none: the runner is given one that refuses.
             let report = try await global.withStoreForReading { store in
                 try ChainRunner(store: store, generator: RefusingGenerator()).status(of: loaded, takes: takes)

@@ -44,7 +44,7 @@ import Testing
 
     @Test func unknownBackendsAreNamed() {
         let error = #expect(throws: GeneratorError.self) { try make("dalle") }
-        #expect(error?.message == "unknown backend \"dalle\" (expected procedural, command, replicate or openai)")
+        #expect(error?.message == "unknown backend \"dalle\" (expected procedural, command, replicate, openai or ffmpeg)")
     }
 
     @Test func optionsAndModelsAreCheckedUpFront() {

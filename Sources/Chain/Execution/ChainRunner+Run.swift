@@ -33,7 +33,7 @@ extension ChainRunner {
                 throw ChainError.offlineMiss(misses, pending: report.links.filter { $0.state == .pending })
             }
         }
-        try Self.validate(takes: configuration.takes, graph: ChainGraph(sceneCount: loaded.plan.scenes.count))
+        try Self.validate(takes: configuration.takes, graph: ChainGraph(plan: loaded.plan))
         let initial = try loaded.initialReferencePath.map { try store.putIfAbsent(contentsOf: $0).digest }
         let prepared = try prepare(loaded.plan, takes: configuration.takes, initialReference: initial)
         let planBlob = try store.put(bytes: loaded.bytes)
@@ -138,10 +138,8 @@ private struct Execution {
         var followers: [Digest: [PendingGeneration]] = [:]
         var inFlight = 0
         var interrupted = false
-        let generator = runner.generator
         let store = store
         let runID = runID
-        let options = prepared.plan.generator.options
         let redactor = SecretRedactor()
 
         try await withThrowingTaskGroup(of: Completion.self) { group in
@@ -156,7 +154,7 @@ private struct Execution {
                         let (request, cached, reason) = try decide(node)
                         if let cached {
                             hits.append(recordHit(node, request: request, output: cached.output, mediaType: cached.mediaType))
-                            ready += prepared.graph.downstream(of: node)
+                            release(after: node, into: &ready)
                         } else if followers[request.key] != nil {
                             followers[request.key]!.append(PendingGeneration(node: node, request: request, reason: reason))
                         } else {
@@ -186,6 +184,9 @@ private struct Execution {
                         inFlight += 1
                         counts.generating += 1
                         let position = prepared.graph.position(of: pending.node)
+                        let generator =
+                            pending.node.role == .clip ? runner.clipGenerator ?? runner.generator : runner.generator
+                        let options = prepared.generatorSpec(for: pending.node).options
                         group.addTask {
                             await Self.generate(
                                 pending, inputs: inputs, position: position, options: options, generator: generator,
@@ -209,10 +210,10 @@ private struct Execution {
                             recordHit(
                                 follower.node, request: follower.request, output: link.output!,
                                 mediaType: link.mediaType))
-                        if !interrupted { ready += prepared.graph.downstream(of: follower.node) }
+                        if !interrupted { release(after: follower.node, into: &ready) }
                     }
                     try store.record(links: hits, runID: runID)
-                    if !interrupted { ready += prepared.graph.downstream(of: node) }
+                    if !interrupted { release(after: node, into: &ready) }
                 case .failed(let node, let link, let request):
                     precondition(node == link.node)
                     try? store.recordAttempt(key: link.key!, request: request)
@@ -231,6 +232,15 @@ private struct Execution {
             return .interrupted
         }
         return counts.failed > 0 ? .failed : .succeeded
+    }
+
+    /// Appends to `ready` the dependents of `node` whose every input now exists: a frame's next link at once, a clip
+    /// when the second of its two frames is done.
+    private func release(after node: NodeID, into ready: inout [NodeID]) {
+        for next in prepared.graph.downstream(of: node) where links[next] == nil {
+            let upstreams = prepared.graph.upstreams(of: next)
+            if upstreams.allSatisfy({ links[$0]?.output != nil }) { ready.append(next) }
+        }
     }
 
     /// Records every node without a link as skipped (after an interrupt, or when the run is aborted).
@@ -281,19 +291,19 @@ private struct Execution {
 
     /// The node's request, its cached generation if any, and otherwise the reason to generate it.
     private func decide(_ node: NodeID) throws -> (GenerationRequest, CachedOutput?, String) {
-        let upstream = prepared.graph.upstream(of: node)
+        let upstreams = prepared.graph.upstreams(of: node)
         let inputs: [Digest]
-        let cause: String
-        if let upstream {
-            inputs = [links[upstream]!.output!]
-            cause = regenerated.contains(upstream) ? "\(upstream) regenerated" : "\(upstream) changed"
+        let causes: [String]
+        if !upstreams.isEmpty {
+            inputs = upstreams.map { links[$0]!.output! }
+            causes = ChainRunner.upstreamCauses(of: node, graph: prepared.graph, regenerated: regenerated)
         } else {
             inputs = prepared.initialReference.map { [$0] } ?? []
-            cause = prepared.initialCause
+            causes = [prepared.initialCause]
         }
         let request = prepared.request(for: node, inputs: inputs)
         if let cached = try store.cachedOutput(for: request.key) { return (request, cached, "") }
-        return (request, nil, explainer.reason(for: node, request: request, key: request.key, upstreamCause: cause))
+        return (request, nil, explainer.reason(for: node, request: request, key: request.key, upstreamCauses: causes))
     }
 
     /// Reads the request's input images from the store, verified against their digests.
@@ -312,6 +322,8 @@ private struct Execution {
         var queue = prepared.graph.downstream(of: node)
         while !queue.isEmpty {
             let next = queue.removeFirst()
+            // A clip is downstream of two frames: the first failure skips it, the second finds it decided.
+            guard links[next] == nil else { continue }
             let link = RunLink(
                 node: next, key: nil, output: nil, outcome: .skipped, reason: reason, error: nil,
                 prompt: prepared.prompts[next]!, mediaType: nil)
@@ -355,9 +367,11 @@ private struct Execution {
         do {
             let job = GenerationJob(request: request, inputs: inputs, options: options, node: pending.node.description)
             let output = try await generator.generate(job)
-            guard let mediaType = MediaType.sniff(output.bytes) else {
+            let isClip = pending.node.role == .clip
+            guard let mediaType = MediaType.recognize(output.bytes), mediaType.isImage != isClip else {
                 return failure(
-                    "the generator returned \(output.bytes.count) bytes that are not a PNG, JPEG or WebP image")
+                    "the generator returned \(output.bytes.count) bytes that are not "
+                        + (isClip ? "an MP4 video" : "a PNG, JPEG or WebP image"))
             }
             let elapsed = clock.now - started
             let milliseconds = Int(

@@ -19,11 +19,19 @@ public struct ChainRunner: Sendable {
     public let store: Store
     /// The generator that makes missing images.
     public let generator: any Generator
+    /// The generator that makes missing clips (the plan's `clips.generator`); `nil` uses ``generator``.
+    public let clipGenerator: (any Generator)?
 
     /// Creates a runner.
-    public init(store: Store, generator: any Generator) {
+    ///
+    /// - Parameters:
+    ///   - store: The store.
+    ///   - generator: The generator of the frames (the plan's `generator`).
+    ///   - clipGenerator: The generator of the clips (the plan's `clips.generator`), or `nil` to use `generator`.
+    public init(store: Store, generator: any Generator, clipGenerator: (any Generator)? = nil) {
         self.store = store
         self.generator = generator
+        self.clipGenerator = clipGenerator
     }
 
     // MARK: - Preparing
@@ -41,16 +49,22 @@ public struct ChainRunner: Sendable {
         /// The baseline: the latest recorded attempt at each node among the runs of the plan's name.
         let previous: [String: PreviousLink]
 
+        /// The generator spec that makes `node`: the plan's `generator` for frames, `clips.generator` for clips.
+        func generatorSpec(for node: NodeID) -> GeneratorSpec {
+            node.role == .clip ? plan.clips!.generator : plan.generator
+        }
+
         func request(for node: NodeID, inputs: [Digest]) -> GenerationRequest {
-            GenerationRequest(
-                backend: plan.generator.backend, model: plan.generator.model, params: plan.generator.params,
+            let spec = generatorSpec(for: node)
+            return GenerationRequest(
+                backend: spec.backend, model: spec.model, params: spec.params,
                 prompt: prompts[node]!, inputs: inputs, take: takes[node]!)
         }
     }
 
     /// Validates the takes, computes every prompt and take, and reads the baseline the plan is explained against.
     func prepare(_ plan: Plan, takes overrides: [NodeID: Int], initialReference: Digest?) throws -> Prepared {
-        let graph = ChainGraph(sceneCount: plan.scenes.count)
+        let graph = ChainGraph(plan: plan)
         try Self.validate(takes: overrides, graph: graph)
         var prompts: [NodeID: String] = [:]
         var takes: [NodeID: Int] = [:]
@@ -103,12 +117,12 @@ public struct ChainRunner: Sendable {
         var versions: [String: (since: String, nodes: [NodeID])] = [:]
         var regenerating: [NodeID: LinkStatus] = [:]
         for node in prepared.graph.nodes {
-            let upstream = prepared.graph.upstream(of: node)
+            let upstreams = prepared.graph.upstreams(of: node)
             let inputs: [Digest]
-            if let upstream {
-                guard let output = outputs[upstream] else {
+            if !upstreams.isEmpty {
+                if let waiting = upstreams.first(where: { outputs[$0] == nil }) {
                     // Name the regenerating link this one waits behind, and why that one regenerates.
-                    let cause = regenerating[upstream]!
+                    let cause = regenerating[waiting]!
                     regenerating[node] = cause
                     links.append(
                         LinkStatus(
@@ -117,7 +131,7 @@ public struct ChainRunner: Sendable {
                             prompt: prepared.prompts[node]!, output: nil, modelVersion: nil))
                     continue
                 }
-                inputs = [output]
+                inputs = upstreams.map { outputs[$0]! }
             } else {
                 inputs = prepared.initialReference.map { [$0] } ?? []
             }
@@ -125,7 +139,8 @@ public struct ChainRunner: Sendable {
             let key = request.key
             if let generation = try store.cachedOutput(for: key) {
                 outputs[node] = generation.output
-                if let version = generation.modelVersion {
+                // Frames and clips come from different generators: only the frames' versions are compared.
+                if let version = generation.modelVersion, node.role != .clip {
                     var entry = versions[version] ?? (generation.createdAt, [])
                     entry.since = min(entry.since, generation.createdAt)
                     entry.nodes.append(node)
@@ -136,10 +151,11 @@ public struct ChainRunner: Sendable {
                         node: node, state: .cached, key: key, reason: nil, prompt: prepared.prompts[node]!,
                         output: generation.output, modelVersion: generation.modelVersion))
             } else {
-                let cause = upstream.map { "\($0) changed" } ?? prepared.initialCause
+                let causes = upstreams.isEmpty
+                    ? [prepared.initialCause] : Self.upstreamCauses(of: node, graph: prepared.graph)
                 let link = LinkStatus(
                     node: node, state: .regenerate, key: key,
-                    reason: explainer.reason(for: node, request: request, key: key, upstreamCause: cause),
+                    reason: explainer.reason(for: node, request: request, key: key, upstreamCauses: causes),
                     prompt: prepared.prompts[node]!, output: nil, modelVersion: nil)
                 regenerating[node] = link
                 links.append(link)
@@ -157,6 +173,12 @@ public struct ChainRunner: Sendable {
                     + described.joined(separator: ", "))
         }
         return StatusReport(planName: prepared.plan.name, links: links, warnings: warnings)
+    }
+
+    /// What an upstream change means for `node`, per input in request order: `start/3 changed` (for a clip, one
+    /// entry per frame; the explainer names those whose digest changed).
+    static func upstreamCauses(of node: NodeID, graph: ChainGraph, regenerated: Set<NodeID> = []) -> [String] {
+        graph.upstreams(of: node).map { regenerated.contains($0) ? "\($0) regenerated" : "\($0) changed" }
     }
 
     /// The first few nodes, in plan order, and how many more there are.
