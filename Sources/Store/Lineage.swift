@@ -28,12 +28,19 @@ public struct GenerationRecord: Sendable, Hashable {
     public let durationMilliseconds: Int
     /// The input digests, in request order.
     public let inputs: [Digest]
+    /// What it cost, in the unit of the plan's `pricing` table, when the plan priced its model.
+    public let cost: Double?
+    /// How ``cost`` was computed, e.g. `per_image 0.04` or `predict_time 3.2 s × 0.0014/s`.
+    public let costBasis: String?
 
     /// Creates a record.
     public init(
         key: Digest, request: String, output: Digest, backend: String, model: String, modelVersion: String? = nil,
-        providerID: String? = nil, usage: String? = nil, createdAt: String, durationMilliseconds: Int, inputs: [Digest]
+        providerID: String? = nil, usage: String? = nil, createdAt: String, durationMilliseconds: Int, inputs: [Digest],
+        cost: Double? = nil, costBasis: String? = nil
     ) {
+        self.cost = cost
+        self.costBasis = costBasis
         self.key = key
         self.request = request
         self.output = output
@@ -209,7 +216,8 @@ extension Store {
         guard
             let row = try db.row(
                 """
-                SELECT key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms
+                SELECT key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms,
+                    cost, cost_basis
                 FROM generations WHERE key = ?
                 """, key)
         else { return nil }
@@ -218,7 +226,8 @@ extension Store {
         return GenerationRecord(
             key: row.digest(0)!, request: row.string(1) ?? "", output: row.digest(2)!, backend: row.string(3) ?? "",
             model: row.string(4) ?? "", modelVersion: row.string(5), providerID: row.string(6), usage: row.string(7),
-            createdAt: row.string(8) ?? "", durationMilliseconds: row.int(9) ?? 0, inputs: inputs)
+            createdAt: row.string(8) ?? "", durationMilliseconds: row.int(9) ?? 0, inputs: inputs, cost: row.double(10),
+            costBasis: row.string(11))
     }
 
     /// The generations whose output is `digest` (usually one; several requests can produce the same bytes).
@@ -280,12 +289,13 @@ extension Store {
                         try db.execute(
                             """
                             UPDATE generations SET output = ?, model_version = ?, provider_id = ?, usage = ?,
-                                created_at = ?, duration_ms = ?
+                                created_at = ?, duration_ms = ?, cost = ?, cost_basis = ?
                             WHERE key = ?
                             """,
                             arguments: [
                                 generation.output, generation.modelVersion, generation.providerID, generation.usage,
-                                generation.createdAt, generation.durationMilliseconds, generation.key,
+                                generation.createdAt, generation.durationMilliseconds, generation.cost,
+                                generation.costBasis, generation.key,
                             ])
                     }
                 }
@@ -311,13 +321,14 @@ extension Store {
         try db.execute(
             """
             INSERT OR IGNORE INTO generations
-                (key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                (key, request, output, backend, model, model_version, provider_id, usage, created_at, duration_ms,
+                 cost, cost_basis)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             arguments: [
                 generation.key, generation.request, generation.output, generation.backend, generation.model,
                 generation.modelVersion, generation.providerID, generation.usage, generation.createdAt,
-                generation.durationMilliseconds,
+                generation.durationMilliseconds, generation.cost, generation.costBasis,
             ])
         guard db.changes > 0 else { return }
         for (position, input) in generation.inputs.enumerated() {

@@ -67,6 +67,14 @@ enum Schema {
                 CREATE INDEX run_links_output ON run_links(output);
                 """)
         }
+        // The cost ledger: what each generation cost, in the plan's pricing unit, and how it was computed.
+        migrator.register("v2-generation-costs") { db in
+            try db.execute(
+                """
+                ALTER TABLE generations ADD COLUMN cost REAL CHECK (cost IS NULL OR cost >= 0);
+                ALTER TABLE generations ADD COLUMN cost_basis TEXT;
+                """)
+        }
         return migrator
     }()
 }

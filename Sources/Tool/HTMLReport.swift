@@ -12,6 +12,8 @@ enum HTMLReport {
         let scenes = links.map(\.node.scene).max() ?? 0
         var byNode: [NodeID: RunLink] = [:]
         for link in links { byNode[link.node] = link }
+        let costs = try store.costs(ofRun: run.id)
+        let linkCosts = try store.linkCosts(ofRun: run.id)
         var html = """
             <!DOCTYPE html>
             <html lang="en">
@@ -33,13 +35,14 @@ enum HTMLReport {
             .node { font-weight: 600; font-size: 13px; margin-top: 4px; }
             .outcome { font-size: 11px; border-radius: 3px; padding: 1px 5px; margin-left: 4px; color: #fff; }
             .hit { background: #2e7d32; } .generated { background: #1565c0; } .failed { background: #c62828; } .skipped { background: #757575; }
+            .cost { font-size: 11px; color: #1d1d1f; font-weight: 600; }
             .key { font-family: Menlo, monospace; font-size: 10px; color: #555; word-break: break-all; }
             .prompt { font-size: 11px; color: #333; max-height: 90px; overflow-y: auto; margin-top: 3px; }
             </style>
             </head>
             <body>
             <h1>\(escape(run.planName))</h1>
-            <div class="meta">run \(escape(run.id)) · \(escape(run.effectiveStatus.rawValue)) · started \(escape(run.startedAt)) · \(links.count) links</div>
+            <div class="meta">run \(escape(run.id)) · \(escape(run.effectiveStatus.rawValue)) · started \(escape(run.startedAt)) · \(links.count) links\(costs.spent > 0 || costs.saved > 0 ? " · <span class=\"totals\">spent \(CostEstimate.format(costs.spent)) · saved \(CostEstimate.format(costs.saved))</span>" : "")</div>
 
             """
         let hasClips = byNode.keys.contains { $0.role == .clip }
@@ -56,7 +59,7 @@ enum HTMLReport {
                 let node = NodeID(role: role, scene: scene)
                 if role == .clip, byNode[node] == nil { continue }
                 if scene > 1 { html += "<div class=\"arrow\">→</div>\n" }
-                html += try cell(node: node, link: byNode[node], store: store)
+                html += try cell(node: node, link: byNode[node], cost: linkCosts[node.description], store: store)
             }
             html += "</div>\n</div>\n"
         }
@@ -64,7 +67,7 @@ enum HTMLReport {
         return html
     }
 
-    private static func cell(node: NodeID, link: RunLink?, store: Store) throws -> String {
+    private static func cell(node: NodeID, link: RunLink?, cost: Double?, store: Store) throws -> String {
         var html = "<div class=\"cell\" id=\"\(escape(node.description))\">\n"
         if let link, let output = link.output {
             let bytes = try store.contents(of: output)
@@ -83,6 +86,10 @@ enum HTMLReport {
         let outcome = link?.outcome.rawValue ?? "absent"
         html +=
             "<div class=\"node\">\(escape(node.description))<span class=\"outcome \(outcome)\">\(outcome)</span></div>\n"
+        if let cost, let outcome = link?.outcome, outcome == .generated || outcome == .hit {
+            let label = outcome == .hit ? "saved" : "cost"
+            html += "<div class=\"cost\">\(label) \(CostEstimate.format(cost))</div>\n"
+        }
         if let key = link?.key { html += "<div class=\"key\" title=\"key\">\(escape(key.description))</div>\n" }
         if let reason = link?.reason { html += "<div class=\"key\">\(escape(reason))</div>\n" }
         if let error = link?.error { html += "<div class=\"key\">\(escape(error))</div>\n" }

@@ -36,7 +36,17 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the documented JSON result instead of text.")
     var json = false
 
+    @Option(
+        name: .customLong("budget"),
+        help: ArgumentHelp(
+            "Refuse to start when the estimated cost exceeds this amount (in the plan's pricing unit), and start no "
+                + "paid link that would take the spent amount over it.", valueName: "amount"))
+    var budget: Double?
+
     func validate() throws {
+        if let budget, !(budget >= 0 && budget.isFinite) {
+            throw ValidationError("--budget must be an amount >= 0.")
+        }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1.") }
         if out?.isEmpty == true { throw ValidationError("--out must not be empty.") }
     }
@@ -64,7 +74,8 @@ struct RunCommand: AsyncParsableCommand {
             let runner = ChainRunner(store: store, generator: generator, clipGenerator: clipGenerator)
             if !offline { try Generators.requireToken(for: loaded, runner: runner, takes: try planOptions.parsedTakes()) }
             let configuration = RunConfiguration(
-                jobs: jobs, takes: try planOptions.parsedTakes(), outputDirectory: out, offline: offline)
+                jobs: jobs, takes: try planOptions.parsedTakes(), outputDirectory: out, offline: offline,
+                budget: budget)
             let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1 && !json)
             let task = Task {
                 try await runner.run(loaded, configuration: configuration) { meter.show($0) }

@@ -34,6 +34,17 @@ extension ChainRunner {
             }
         }
         try Self.validate(takes: configuration.takes, graph: ChainGraph(plan: loaded.plan))
+        if let budget = configuration.budget {
+            guard loaded.plan.pricing != nil else {
+                throw ChainError.overBudget("--budget needs prices, and the plan has no pricing table")
+            }
+            let cost = try status(of: loaded, takes: configuration.takes).cost ?? CostEstimate()
+            if cost.toGenerate > budget + Self.budgetTolerance {
+                throw ChainError.overBudget(
+                    "the estimated cost of this run, \(CostEstimate.format(cost.toGenerate)) for \(cost.links) link(s) "
+                        + "to generate, exceeds --budget \(CostEstimate.format(budget)); nothing was generated")
+            }
+        }
         let initial = try loaded.initialReferencePath.map { try store.putIfAbsent(contentsOf: $0).digest }
         let prepared = try prepare(loaded.plan, takes: configuration.takes, initialReference: initial)
         let planBlob = try store.put(bytes: loaded.bytes)
@@ -51,6 +62,10 @@ extension ChainRunner {
             runner: self, prepared: prepared, runID: runID,
             explainer: LinkExplainer(store: store, previous: prepared.previous), jobs: configuration.jobs,
             progress: progress)
+        if let budget = configuration.budget, let pricing = prepared.plan.pricing {
+            execution.budget = budget
+            execution.prices = try expectedPrices(prepared: prepared, pricing: pricing)
+        }
         let status: RunStatus
         do {
             status = try await execution.execute()
@@ -69,6 +84,9 @@ extension ChainRunner {
         }
         return RunResult(runID: runID, status: status, links: links)
     }
+
+    /// Rounding slack when comparing amounts with `--budget`.
+    static let budgetTolerance = 1e-9
 
     /// A new run id: the UTC start time and 24 random bits, e.g. `20261125-174346-3fa9c1`.
     static func makeRunID() -> String {
@@ -90,6 +108,15 @@ private struct Execution {
     let jobs: Int
     let progress: (@Sendable (RunProgress) -> Void)?
 
+    /// `--budget`, and the expected price per model, when the run has a budget.
+    var budget: Double?
+    var prices: [String: Double] = [:]
+    /// Spent so far plus what the generations in flight are expected to cost.
+    private var committed: Double = 0
+    private var reserved: [NodeID: Double] = [:]
+    /// Links not started because the budget would be exceeded.
+    private var overBudget = 0
+
     private var links: [NodeID: RunLink] = [:]
     private var regenerated: Set<NodeID> = []
     private var counts = RunProgress(done: 0, total: 0, hits: 0, generating: 0, generated: 0, failed: 0)
@@ -109,7 +136,8 @@ private struct Execution {
 
     /// What a generation task reports back.
     enum Completion: Sendable {
-        case generated(NodeID, RunLink)
+        /// Generated and committed, with its recorded cost (when the plan prices its model).
+        case generated(NodeID, RunLink, cost: Double?)
         case failed(NodeID, RunLink, request: String)
         case cancelled(NodeID)
         /// The store failed while committing: the run cannot go on.
@@ -166,6 +194,16 @@ private struct Execution {
                     if !hits.isEmpty { report() }
                     while inFlight < jobs, !waiting.isEmpty {
                         let pending = waiting.removeFirst()
+                        // A priced link starts only while the spent amount (plus what the generations in flight are
+                        // expected to cost) and its own expected price stay within the budget.
+                        if let budget, let price = prices[prepared.generatorSpec(for: pending.node).model] {
+                            guard committed + price <= budget + ChainRunner.budgetTolerance else {
+                                try stopForBudget(pending, price: price, budget: budget, followers: followers.removeValue(forKey: pending.request.key) ?? [])
+                                continue
+                            }
+                            committed += price
+                            reserved[pending.node] = price
+                        }
                         let inputs: [GeneratorInput]
                         do {
                             inputs = try inputImages(for: pending.request)
@@ -187,10 +225,11 @@ private struct Execution {
                         let generator =
                             pending.node.role == .clip ? runner.clipGenerator ?? runner.generator : runner.generator
                         let options = prepared.generatorSpec(for: pending.node).options
+                        let pricing = prepared.plan.pricing
                         group.addTask {
                             await Self.generate(
                                 pending, inputs: inputs, position: position, options: options, generator: generator,
-                                store: store, runID: runID, redactor: redactor)
+                                pricing: pricing, store: store, runID: runID, redactor: redactor)
                         }
                     }
                     if inFlight > 0 { report() }
@@ -199,7 +238,8 @@ private struct Execution {
                 inFlight -= 1
                 counts.generating -= 1
                 switch completion {
-                case .generated(let node, let link):
+                case .generated(let node, let link, let cost):
+                    if let price = reserved.removeValue(forKey: node) { committed += (cost ?? price) - price }
                     links[node] = link
                     regenerated.insert(node)
                     counts.generated += 1
@@ -216,6 +256,7 @@ private struct Execution {
                     if !interrupted { release(after: node, into: &ready) }
                 case .failed(let node, let link, let request):
                     precondition(node == link.node)
+                    if let price = reserved.removeValue(forKey: node) { committed -= price }
                     try? store.recordAttempt(key: link.key!, request: request)
                     try fail(link, followers: followers.removeValue(forKey: link.key!) ?? [])
                 case .cancelled:
@@ -231,7 +272,31 @@ private struct Execution {
             try recordUnfinished(reason: "interrupted")
             return .interrupted
         }
-        return counts.failed > 0 ? .failed : .succeeded
+        return counts.failed > 0 || overBudget > 0 ? .failed : .succeeded
+    }
+
+    /// Skips a paid link (and the links waiting on the same request) that would take the run over its budget, and
+    /// everything downstream of them.
+    private mutating func stopForBudget(
+        _ pending: PendingGeneration, price: Double, budget: Double, followers: [PendingGeneration]
+    ) throws {
+        let reason =
+            "over budget: \(CostEstimate.format(committed)) of --budget \(CostEstimate.format(budget)) is spent or "
+            + "committed, and this link would cost \(CostEstimate.format(price))"
+        var records: [RunLinkRecord] = []
+        for skipped in [pending] + followers {
+            let link = RunLink(
+                node: skipped.node, key: skipped.request.key, output: nil, outcome: .skipped, reason: reason, error: nil,
+                prompt: skipped.request.prompt, mediaType: nil)
+            links[skipped.node] = link
+            records.append(record(link))
+            overBudget += 1
+            counts.done += 1
+        }
+        try store.record(links: records, runID: runID)
+        for skipped in [pending] + followers {
+            try skipDownstream(of: skipped.node, reason: "upstream \(skipped.node) was over budget")
+        }
     }
 
     /// Appends to `ready` the dependents of `node` whose every input now exists: a frame's next link at once, a clip
@@ -350,7 +415,7 @@ private struct Execution {
     /// Calls the generator and commits the result; runs as a child task.
     private static func generate(
         _ pending: PendingGeneration, inputs: [GeneratorInput], position: Int, options: [String: JSONValue],
-        generator: any Generator, store: Store, runID: String, redactor: SecretRedactor
+        generator: any Generator, pricing: Pricing?, store: Store, runID: String, redactor: SecretRedactor
     ) async -> Completion {
         let request = pending.request
         let key = request.key
@@ -377,11 +442,13 @@ private struct Execution {
             let milliseconds = Int(
                 elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
             let digest = SHA256.hash(data: output.bytes)
+            let cost = pricing?.cost(
+                model: request.model, usage: output.usage, measuredSeconds: Double(milliseconds) / 1000)
             let generation = GenerationRecord(
                 key: key, request: request.canonicalText, output: digest, backend: request.backend,
                 model: request.model, modelVersion: output.modelVersion, providerID: output.providerID,
                 usage: output.usage.map(CanonicalJSON.string), createdAt: Timestamp.now(),
-                durationMilliseconds: milliseconds, inputs: request.inputs)
+                durationMilliseconds: milliseconds, inputs: request.inputs, cost: cost?.amount, costBasis: cost?.basis)
             let record = RunLinkRecord(
                 node: pending.node.description, position: position, key: key, output: digest, outcome: .generated,
                 reason: pending.reason, error: nil)
@@ -396,7 +463,7 @@ private struct Execution {
                 node: pending.node, key: key, output: committed, outcome: .generated, reason: pending.reason, error: nil,
                 prompt: request.prompt,
                 mediaType: committed == digest ? mediaType : (try? store.blob(for: committed))?.mediaType ?? mediaType)
-            return .generated(pending.node, link)
+            return .generated(pending.node, link, cost: cost?.amount)
         } catch is CancellationError {
             return .cancelled(pending.node)
         } catch {

@@ -172,13 +172,48 @@ public struct ChainRunner: Sendable {
                 "the cached generations of \"\(prepared.plan.name)\" came from \(versions.count) different model versions: "
                     + described.joined(separator: ", "))
         }
-        return StatusReport(planName: prepared.plan.name, links: links, warnings: warnings)
+        var report = StatusReport(planName: prepared.plan.name, links: links, warnings: warnings)
+        report.cost = try prepared.plan.pricing.map { pricing in try estimate(links, prepared: prepared, pricing: pricing) }
+        return report
+    }
+
+    /// The expected cost of the links to generate (to regenerate, or pending behind one: they most likely regenerate
+    /// too) and what the cached links would cost, by the plan's prices.
+    func estimate(_ links: [LinkStatus], prepared: Prepared, pricing: Pricing) throws -> CostEstimate {
+        var estimate = CostEstimate()
+        let prices = try expectedPrices(prepared: prepared, pricing: pricing)
+        for link in links {
+            guard let price = prices[prepared.generatorSpec(for: link.node).model] else {
+                estimate.unpriced += 1
+                if link.state != .cached { estimate.links += 1 }
+                continue
+            }
+            if link.state == .cached {
+                estimate.saved += price
+            } else {
+                estimate.toGenerate += price
+                estimate.links += 1
+            }
+        }
+        return estimate
     }
 
     /// What an upstream change means for `node`, per input in request order: `start/3 changed` (for a clip, one
     /// entry per frame; the explainer names those whose digest changed).
     static func upstreamCauses(of node: NodeID, graph: ChainGraph, regenerated: Set<NodeID> = []) -> [String] {
         graph.upstreams(of: node).map { regenerated.contains($0) ? "\($0) regenerated" : "\($0) changed" }
+    }
+
+    /// The expected price of one generation per priced model of the plan (frames and clips): the per-image price
+    /// plus the per-second price times the model's mean recorded seconds in the store (0 before any).
+    func expectedPrices(prepared: Prepared, pricing: Pricing) throws -> [String: Double] {
+        var prices: [String: Double] = [:]
+        for spec in [prepared.plan.generator] + (prepared.plan.clips.map { [$0.generator] } ?? []) {
+            guard prices[spec.model] == nil, let price = pricing.models[spec.model] else { continue }
+            let seconds = price.perSecond > 0 ? try store.meanSeconds(ofModel: spec.model) ?? 0 : 0
+            prices[spec.model] = pricing.estimate(model: spec.model, expectedSeconds: seconds)
+        }
+        return prices
     }
 
     /// The first few nodes, in plan order, and how many more there are.

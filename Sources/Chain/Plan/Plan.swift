@@ -21,12 +21,15 @@ public struct Plan: Sendable, Hashable {
     /// The clip stage (`clips`): which scenes get a clip from their start and end frame, and which generator
     /// makes it; `nil` when the plan stops at the frames.
     public var clips: ClipStage?
+    /// The `pricing` table (what each model's generations cost), or `nil` when the plan gives no prices.
+    public var pricing: Pricing?
 
     /// Creates a plan.
     public init(
         name: String, generator: GeneratorSpec, initialReference: String?, consistency: Consistency, scenes: [Scene],
-        clips: ClipStage? = nil
+        clips: ClipStage? = nil, pricing: Pricing? = nil
     ) {
+        self.pricing = pricing
         self.name = name
         self.generator = generator
         self.initialReference = initialReference

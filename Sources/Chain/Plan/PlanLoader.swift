@@ -96,7 +96,7 @@ private struct PlanDecoder {
         }
         try checkFormat(root)
         try checkFields(
-            root, allowed: ["format", "name", "generator", "initial_reference", "consistency", "scenes", "clips"],
+            root, allowed: ["format", "name", "generator", "initial_reference", "consistency", "scenes", "clips", "pricing"],
             at: nil)
         let name = try nonEmptyString(required(root, "name", at: nil), at: "name")
         let generator = try generatorSpec(required(root, "generator", at: nil), at: "generator")
@@ -110,9 +110,31 @@ private struct PlanDecoder {
         let clips = try root["clips"].map { value throws(PlanError) in
             try clipStage(value, at: "clips", scenes: scenes)
         }
+        let pricing = try root["pricing"].map { value throws(PlanError) in try self.pricing(value, at: "pricing") }
         return Plan(
             name: name, generator: generator, initialReference: initialReference,
-            consistency: consistency ?? Consistency(), scenes: scenes, clips: clips)
+            consistency: consistency ?? Consistency(), scenes: scenes, clips: clips, pricing: pricing)
+    }
+
+    /// The `pricing` object: model name → `{"per_image": n, "per_second": n}` (each optional, a number >= 0).
+    private func pricing(_ value: JSONValue, at path: String) throws(PlanError) -> Pricing {
+        let members = try object(value, at: path)
+        var models: [String: Pricing.Price] = [:]
+        for model in sortedKeys(members) {
+            let modelPath = join(path, model)
+            let entry = try object(members[model]!, at: modelPath)
+            try checkFields(entry, allowed: ["per_image", "per_second"], at: modelPath)
+            var price = Pricing.Price()
+            for field in ["per_image", "per_second"] {
+                guard let amount = entry[field] else { continue }
+                guard case .number(let number) = amount, number >= 0 else {
+                    throw error(join(modelPath, field), "expected a price >= 0, found \(CanonicalJSON.string(amount))")
+                }
+                if field == "per_image" { price.perImage = number } else { price.perSecond = number }
+            }
+            models[model] = price
+        }
+        return Pricing(models: models)
     }
 
     /// The `clips` object: `generator` (required), `scenes` (`"all"`, the default, or scene numbers from 1) and
