@@ -103,7 +103,7 @@ public struct FFmpegClipGenerator: Generator {
     /// Makes one clip from the job's two input frames.
     ///
     /// - Parameter job: A clip request whose inputs are the start and the end frame.
-    /// - Returns: The MP4 bytes, with the ffmpeg version as the model version.
+    /// - Returns: The MP4 as a file the caller takes over, with the ffmpeg version as the model version.
     /// - Throws: ``GeneratorError`` (permanent) when ffmpeg is missing, fails or times out; `CancellationError`.
     public func generate(_ job: GenerationJob) async throws -> GeneratorOutput {
         let shape = try Shape(params: job.request.params)
@@ -129,18 +129,22 @@ public struct FFmpegClipGenerator: Generator {
             }
             inputPaths.append(path)
         }
-        let outputPath = directory + "/clip.mp4"
+        // The clip is handed over as a file (the executor streams it into the store and removes it), so it lives
+        // beside the private directory rather than in it.
+        let outputPath = directory + ".mp4"
+        var handedOver = false
+        defer { if !handedOver { try? FileManager.default.removeItem(atPath: outputPath) } }
         let version = try await Self.run(settings.program, ["-version"], timeout: settings.timeout)
         _ = try await Self.run(
             settings.program, Self.arguments(shape: shape, inputs: inputPaths, output: outputPath),
             timeout: settings.timeout)
-        guard let bytes = FileManager.default.contents(atPath: outputPath).map(Array.init), !bytes.isEmpty else {
-            throw GeneratorError("ffmpeg exited 0 but wrote no clip")
-        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: outputPath)[.size] as? Int) ?? 0
+        guard size > 0 else { throw GeneratorError("ffmpeg exited 0 but wrote no clip") }
         // "ffmpeg version 5.1.9-0+deb12u1 Copyright …": the first three words name the build.
         let versionWords = String(decoding: version.prefix(200), as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        handedOver = true
         return GeneratorOutput(
-            bytes: bytes, mediaType: .mp4,
+            file: outputPath, mediaType: .mp4,
             modelVersion: "\(Self.model) (\(versionWords.prefix(3).joined(separator: " ")))")
     }
 

@@ -432,30 +432,47 @@ private struct Execution {
         do {
             let job = GenerationJob(request: request, inputs: inputs, options: options, node: pending.node.description)
             let output = try await generator.generate(job)
+            // A file output (a clip) is the executor's from here on: streamed into the store, then removed.
+            defer { if let file = output.file { unlink(file) } }
             let isClip = pending.node.role == .clip
-            guard let mediaType = MediaType.recognize(output.bytes), mediaType.isImage != isClip else {
+            let head = output.file.map { (try? LocalFile.readPrefix($0, count: 12)) ?? [] } ?? Array(output.bytes.prefix(12))
+            guard let mediaType = MediaType.recognize(head), mediaType.isImage != isClip else {
+                let what = output.file.map { "a file (\($0))" } ?? "\(output.bytes.count) bytes"
                 return failure(
-                    "the generator returned \(output.bytes.count) bytes that are not "
+                    "the generator returned \(what) that \(output.file == nil ? "are" : "is") not "
                         + (isClip ? "an MP4 video" : "a PNG, JPEG or WebP image"))
             }
             let elapsed = clock.now - started
             let milliseconds = Int(
                 elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-            let digest = SHA256.hash(data: output.bytes)
             let cost = pricing?.cost(
                 model: request.model, usage: output.usage, measuredSeconds: Double(milliseconds) / 1000)
-            let generation = GenerationRecord(
-                key: key, request: request.canonicalText, output: digest, backend: request.backend,
-                model: request.model, modelVersion: output.modelVersion, providerID: output.providerID,
-                usage: output.usage.map(CanonicalJSON.string), createdAt: Timestamp.now(),
-                durationMilliseconds: milliseconds, inputs: request.inputs, cost: cost?.amount, costBasis: cost?.basis)
-            let record = RunLinkRecord(
-                node: pending.node.description, position: position, key: key, output: digest, outcome: .generated,
-                reason: pending.reason, error: nil)
+            let createdAt = Timestamp.now()
+            func describe(_ digest: Digest) -> (generation: GenerationRecord, link: RunLinkRecord) {
+                (
+                    GenerationRecord(
+                        key: key, request: request.canonicalText, output: digest, backend: request.backend,
+                        model: request.model, modelVersion: output.modelVersion, providerID: output.providerID,
+                        usage: output.usage.map(CanonicalJSON.string), createdAt: createdAt,
+                        durationMilliseconds: milliseconds, inputs: request.inputs, cost: cost?.amount,
+                        costBasis: cost?.basis),
+                    RunLinkRecord(
+                        node: pending.node.description, position: position, key: key, output: digest,
+                        outcome: .generated, reason: pending.reason, error: nil)
+                )
+            }
             // The key's output: this image, or the one already recorded for the same request (see `commit`).
+            let digest: Digest
             let committed: Digest
             do {
-                committed = try store.commit(generatedBytes: output.bytes, generation: generation, link: record, runID: runID)
+                if let file = output.file {
+                    (digest, committed) = try store.commit(generatedFileAt: file, runID: runID, describe: describe)
+                } else {
+                    digest = SHA256.hash(data: output.bytes)
+                    let (generation, record) = describe(digest)
+                    committed = try store.commit(
+                        generatedBytes: output.bytes, generation: generation, link: record, runID: runID)
+                }
             } catch {
                 return .storeFailed(pending.node, error)
             }
