@@ -62,14 +62,14 @@ enum Generators {
     /// or option is a plan error naming the file and `clips.generator`.
     static func makeClip(for loaded: LoadedPlan) throws -> (any Generator)? {
         guard let clips = loaded.plan.clips else { return nil }
-        if ["procedural", "openai"].contains(clips.generator.backend) {
+        if !["ffmpeg", "replicate"].contains(clips.generator.backend) {
             throw PlanError(
                 file: loaded.path, path: "clips.generator.backend",
-                message: "the \(clips.generator.backend) backend makes images, not clips (use ffmpeg, replicate or command)")
+                message: "the \(clips.generator.backend) backend makes images, not clips (use ffmpeg or replicate)")
         }
         do {
             return RetryingGenerator(
-                wrapping: try GeneratorFactory.make(
+                wrapping: try GeneratorFactory.makeClip(
                     spec: clips.generator, environment: ProcessInfo.processInfo.environment))
         } catch {
             throw PlanError(file: loaded.path, path: "clips.generator", message: error.message)

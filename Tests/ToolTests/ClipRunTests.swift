@@ -200,7 +200,7 @@ import Testing
             #expect(first.status == 2)
             #expect(
                 first.error == "Error: \(clipsOnProcedural): clips.generator.backend: the procedural backend makes "
-                    + "images, not clips (use ffmpeg, replicate or command)\n")
+                    + "images, not clips (use ffmpeg or replicate)\n")
             let framesOnFFmpeg = try writePlan(in: dir + "/b") {
                 $0.replacingOccurrences(of: #""backend": "procedural""#, with: #""backend": "ffmpeg""#)
             }

@@ -22,6 +22,10 @@ picked by --scenario or by POST /_control {"scenario": NAME}:
   output_not_image  the output URL serves bytes that are not an image
   hang            create answers `starting` and polls stay `processing` forever
   openai_url      OpenAI answers with data[0].url instead of b64_json
+  video           an image-to-video model: create answers `starting`, polls stay `processing` for
+                  `processing_polls` polls (default 3), then `succeeded` with an MP4 output URL
+                  (`/outputs/<id>.mp4`, `video_size` bytes, streamed in 1 MB chunks) and
+                  metrics.predict_time 42.5
 
 POST /_control also takes, independently of the scenario:
 
@@ -31,6 +35,8 @@ POST /_control also takes, independently of the scenario:
                           careless provider might (to test that framechain scrubs it)
   {"version": TEXT}       the `version` that predictions of official models (owner/name) report
                           from now on (default "v-fake-1")
+  {"processing_polls": N} how many polls a `video` prediction stays `processing`
+  {"video_size": N}       the size in bytes of a `video` output (default 65536)
 
 A Replicate output image is a small PNG whose colour is derived from the prediction's input and
 version, so different requests give different bytes and the same request the same bytes, across
@@ -76,6 +82,8 @@ class State:
         self.echo_token = False
         self.version = "v-fake-1"
         self.next_id = 1
+        self.processing_polls = 3
+        self.video_size = 65536
 
     def count(self, key):
         with self.lock:
@@ -189,6 +197,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(404, raw=b"Not Found", content_type="text/plain")
             if scenario == "output_not_image":
                 return self.send(200, raw=b"<html>this is not an image</html>", content_type="text/html")
+            if path.endswith(".mp4"):
+                return self.send_video(path[len("/outputs/"):-len(".mp4")])
             output_id = path[len("/outputs/"):].rsplit(".", 1)[0]
             with self.state.lock:
                 image = self.state.outputs.get(output_id, OUTPUT_PNG)
@@ -215,6 +225,10 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.echo_token = bool(control["echo_token"])
                 if "version" in control:
                     self.state.version = control["version"]
+                if "processing_polls" in control:
+                    self.state.processing_polls = int(control["processing_polls"])
+                if "video_size" in control:
+                    self.state.video_size = int(control["video_size"])
                 reply = {"scenario": self.state.scenario, "fail_prompt": self.state.fail_prompt,
                          "version": self.state.version}
             return self.send(200, reply)
@@ -296,6 +310,32 @@ class Handler(BaseHTTPRequestHandler):
         prediction["output"] = [url] if as_list else url
         prediction["metrics"] = {"predict_time": 1.25, "total_time": 1.5}
 
+    def send_video(self, prediction_id):
+        """An MP4-shaped output: an `ftyp` box, then a `free` box filling `video_size` bytes; the first bytes
+        of the free box depend on the prediction's input, so different requests give different videos."""
+        with self.state.lock:
+            prediction = self.state.predictions.get(prediction_id)
+            size = self.state.video_size
+        if prediction is None:
+            return self.problem(404, "Not Found", "no prediction %s" % prediction_id)
+        seed = hashlib.sha256(json.dumps(prediction["input"], sort_keys=True).encode()).digest()
+        ftyp = struct.pack(">I", 24) + b"ftypisom" + struct.pack(">I", 0x200) + b"isomiso2"
+        head = ftyp + struct.pack(">I", size - len(ftyp)) + b"free" + seed
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp4")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            self.wfile.write(head)
+            remaining = size - len(head)
+            chunk = bytes(1 << 20)
+            while remaining > 0:
+                piece = chunk[:min(len(chunk), remaining)]
+                self.wfile.write(piece)
+                remaining -= len(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def get_prediction(self, prediction_id):
         prediction = self.state.predictions.get(prediction_id)
         if prediction is None:
@@ -308,6 +348,13 @@ class Handler(BaseHTTPRequestHandler):
                 prediction["error"] = "NSFW content detected; try a different prompt"
             elif scenario == "hang":
                 prediction["status"] = "processing"
+            elif scenario == "video":
+                if polls <= self.state.processing_polls:
+                    prediction["status"] = "processing"
+                else:
+                    prediction["status"] = "succeeded"
+                    prediction["output"] = self.base() + "/outputs/%s.mp4" % prediction_id
+                    prediction["metrics"] = {"predict_time": 42.5, "total_time": 44.0}
             elif polls == 1:
                 prediction["status"] = "processing"
             else:
