@@ -150,14 +150,44 @@ public enum StoreBundle {
                 guard let record = try store.blob(for: digest) else {
                     throw StoreError(code: .notFound, message: "blob \(digest) is not recorded in the store")
                 }
-                let bytes = try store.contents(of: digest)
+                // Streamed: a `zeroblob` of the file's size, filled chunk by chunk (incremental BLOB I/O) and
+                // verified against the digest as it is read, so a clip never sits whole in memory.
+                let file = store.blobs.path(for: digest)
+                let input: FileHandle
+                do { input = try FileHandle.open(forReadingAt: file) } catch Errno.notFound {
+                    throw StoreError(code: .notFound, message: "blob \(digest) is missing from the store (\(file))")
+                } catch {
+                    throw StoreError.io("cannot open", file, error)
+                }
+                let size: Int
+                do { size = Int(try input.status().st_size) } catch { throw StoreError.io("cannot stat", file, error) }
                 try bundle.execute(
                     "INSERT INTO blobs (digest, size, media_type, created_at) VALUES (?, ?, ?, ?)", digest,
-                    bytes.count, record.mediaType?.mimeType, record.createdAt)
-                try bundle.execute("INSERT INTO blob_data (digest, bytes) VALUES (?, ?)", digest, SQLValue.blob(bytes))
-                blobBytes += bytes.count
+                    size, record.mediaType?.mimeType, record.createdAt)
+                try bundle.execute("INSERT INTO blob_data (digest, bytes) VALUES (?, zeroblob(?))", digest, size)
+                let blob = try IncrementalBlob(
+                    database: bundle, table: "blob_data", column: "bytes", row: bundle.lastInsertedRowID,
+                    writable: true)
+                var hasher = SHA256()
+                var offset = 0
+                try FileHasher.forEachChunk(of: input, path: file, readFailure: .io) { (chunk) throws(StoreError) in
+                    guard offset + chunk.count <= size else {
+                        throw StoreError(code: .integrity, message: "blob \(digest) changed while it was being read")
+                    }
+                    hasher.update(bufferPointer: chunk)
+                    do { try blob.write(chunk, at: offset) } catch {
+                        throw StoreError(code: .io, message: "\(path): cannot write bundle: \(error)")
+                    }
+                    offset += chunk.count
+                }
+                blob.close()
+                guard offset == size, hasher.finalize() == digest else {
+                    throw StoreError(
+                        code: .integrity, message: "blob \(digest) is corrupt: its bytes do not match its digest")
+                }
+                blobBytes += size
                 pending += 1
-                pendingBytes += bytes.count
+                pendingBytes += size
                 if pending >= 256 || pendingBytes >= 64 << 20 {
                     try bundle.execute("COMMIT TRANSACTION; BEGIN IMMEDIATE TRANSACTION")
                     pending = 0
@@ -277,21 +307,26 @@ public enum StoreBundle {
                     present += 1
                     continue
                 }
-                let bytes: [UInt8]
+                let source: IncrementalBlob
                 do {
-                    guard let row = try bundle.row("SELECT bytes FROM blob_data WHERE digest = ?", record.digest),
-                        let value = row.bytes(0)
+                    guard let row = try bundle.row("SELECT rowid FROM blob_data WHERE digest = ?", record.digest),
+                        let rowID = row.int(0)
                     else {
                         throw StoreError(code: .invalidInput, message: "blob \(record.digest) vanished from the bundle")
                     }
-                    bytes = value
+                    source = try IncrementalBlob(
+                        database: bundle, table: "blob_data", column: "bytes", row: Int64(rowID), writable: false)
                 } catch let error as StoreError {
                     throw error
                 } catch {
                     throw StoreError(
                         code: .invalidInput, message: "\(path): cannot read blob \(record.digest): \(error)")
                 }
-                let blob = try store.blobs.stage(bytes: bytes)
+                // Streamed from the bundle into the staging file, hashed on the way.
+                let blob = try store.blobs.stage(chunks: { (consume) throws(StoreError) in
+                    try source.forEachChunk(consume)
+                })
+                source.close()
                 staged.append(blob)
                 guard blob.digest == record.digest else {
                     throw StoreError(
@@ -362,14 +397,24 @@ public enum StoreBundle {
             contents.blobs.append(record)
             sizes[digest] = record.size
         }
-        // Every blob's bytes, one row at a time.
-        try bundle.forEachRow("SELECT digest, bytes FROM blob_data") { row in
-            let digest = try digest(row, 0, "blob_data.digest")
-            let bytes = row.bytes(1) ?? []
-            let actual = SHA256.hash(data: bytes)
+        // Every blob's bytes, streamed a chunk at a time (incremental BLOB I/O): a clip is never loaded whole.
+        for row in try bundle.rows("SELECT rowid, digest, typeof(bytes) FROM blob_data") {
+            let digest = try digest(row, 1, "blob_data.digest")
+            var hasher = SHA256()
+            var count = 0
+            if row.string(2) == "blob" || row.string(2) == "text", let rowID = row.int(0) {
+                let blob = try IncrementalBlob(
+                    database: bundle, table: "blob_data", column: "bytes", row: Int64(rowID), writable: false)
+                try blob.forEachChunk { (chunk) throws(StoreError) in
+                    hasher.update(bufferPointer: chunk)
+                    count += chunk.count
+                }
+                blob.close()
+            }
+            let actual = hasher.finalize()
             guard actual == digest else { throw fail("the bytes of blob \(digest) hash to \(actual)") }
-            guard sizes[digest] == bytes.count else {
-                throw fail("blob \(digest) has \(bytes.count) bytes but its blobs row is missing or says otherwise")
+            guard sizes[digest] == count else {
+                throw fail("blob \(digest) has \(count) bytes but its blobs row is missing or says otherwise")
             }
             contents.stored.insert(digest)
         }
