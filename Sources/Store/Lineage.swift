@@ -285,8 +285,22 @@ extension Store {
         return (staged.digest, try commit(staged: staged, generation: generation, link: link, runID: runID))
     }
 
+    /// Stores a generated file and its generation outside any run (a product derived from a run's outputs, such as
+    /// `export-video`'s joined video), with the same guarantees as the other commits.
+    ///
+    /// - Parameters:
+    ///   - path: The generated file; copied (streamed and hashed), left for the caller to remove.
+    ///   - describe: Given the file's digest, the generation to record.
+    /// - Returns: The file's digest, and the output the key now has.
+    public func commit(
+        generatedFileAt path: String, describe: (Digest) -> GenerationRecord
+    ) throws(StoreError) -> (digest: Digest, output: Digest) {
+        let staged = try blobs.stage(fileAt: path)
+        return (staged.digest, try commit(staged: staged, generation: describe(staged.digest), link: nil, runID: nil))
+    }
+
     private func commit(
-        staged: StagedBlob, generation: GenerationRecord, link: RunLinkRecord, runID: String
+        staged: StagedBlob, generation: GenerationRecord, link: RunLinkRecord?, runID: String?
     ) throws(StoreError) -> Digest {
         guard staged.digest == generation.output else {
             blobs.discard([staged])
@@ -324,11 +338,13 @@ extension Store {
             } else {
                 try Self.insert(generation, into: db)
             }
-            try Self.insert(
-                RunLinkRecord(
-                    node: link.node, position: link.position, key: link.key, output: output, outcome: link.outcome,
-                    reason: link.reason, error: link.error),
-                runID: runID, into: db)
+            if let link, let runID {
+                try Self.insert(
+                    RunLinkRecord(
+                        node: link.node, position: link.position, key: link.key, output: output,
+                        outcome: link.outcome, reason: link.reason, error: link.error),
+                    runID: runID, into: db)
+            }
             return output
         }
     }

@@ -11,7 +11,7 @@ struct FrameChainCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, StatusCommand.self, LineageCommand.self, RunsCommand.self, ShowCommand.self,
             DiffCommand.self, ReplayCommand.self, ExportCommand.self, ImportCommand.self, VerifyCommand.self,
-            GCCommand.self, ReportCommand.self, BlobCommand.self,
+            GCCommand.self, ReportCommand.self, BlobCommand.self, ExportVideoCommand.self,
         ]
     )
 }

@@ -212,4 +212,51 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: dir + "/store"), "a plan error leaves no store behind")
         }
     }
+
+    @Test(.enabled(if: ExternalTools.available("ffmpeg", "ffprobe"), "ffmpeg is not installed"))
+    func exportVideoJoinsTheClipsAndIsCachedLikeALink() throws {
+        try withTemporaryDirectory { dir in
+            let store = dir + "/store"
+            let plan = try writePlan(in: dir)
+            #expect(try runFramechain(["run", plan, "--store", store], scratch: dir).status == 0)
+            let first = try runFramechain(["export-video", plan, "--out", dir + "/ad.mp4", "--store", store], scratch: dir)
+            #expect(first.status == 0, "\(first.error)")
+            #expect(first.outputText.hasSuffix("(joined)\n"))
+            let probe = try ExternalTools.run(
+                "ffprobe",
+                ["-v", "error", "-count_frames", "-show_entries", "stream=codec_name,width,height,nb_read_frames",
+                 "-of", "json", dir + "/ad.mp4"])
+            let stream = try #require((try json(probe.output)["streams"] as? [[String: Any]])?.first)
+            #expect(stream["codec_name"] as? String == "h264" && stream["width"] as? Int == 288)
+            #expect(stream["nb_read_frames"] as? String == "96", "four 24-frame clips")
+            let again = try runFramechain(["export-video", plan, "--out", dir + "/ad2.mp4", "--store", store], scratch: dir)
+            #expect(again.outputText.hasSuffix("(cached)\n"), "\(again.outputText)")
+            #expect(try readFile(dir + "/ad2.mp4") == readFile(dir + "/ad.mp4"))
+
+            // An edited motion prompt: export-video refuses until the clip exists, then joins again.
+            let edited = try writePlan(in: dir) {
+                $0.replacingOccurrences(of: "camera drifts to the right.", with: "camera drifts to the left.")
+            }
+            let refused = try runFramechain(["export-video", edited, "--out", dir + "/ad3.mp4", "--store", store], scratch: dir)
+            #expect(refused.status == 3)
+            #expect(refused.error.contains("clip/2: prompt changed"), "\(refused.error)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/ad3.mp4"))
+            #expect(try runFramechain(["run", edited, "--store", store], scratch: dir).status == 0)
+            // crossfade-v1 ignores the motion prompt: clip/2's new generation has the same bytes, so the joined video's
+            // key is unchanged (early cutoff) and nothing is joined again.
+            let unchanged = try runFramechain(["export-video", edited, "--out", dir + "/ad3.mp4", "--store", store], scratch: dir)
+            #expect(unchanged.outputText.hasSuffix("(cached)\n"), "\(unchanged.error)")
+            // An edited start prompt changes clip/3 and clip/4: the video is joined again.
+            let startEdited = try writePlan(in: dir) {
+                $0.replacingOccurrences(of: "closing gently around the bottle.", with: "closing firmly around the bottle.")
+            }
+            #expect(try runFramechain(["run", startEdited, "--store", store], scratch: dir).status == 0)
+            let rejoined = try runFramechain(
+                ["export-video", startEdited, "--out", dir + "/ad4.mp4", "--store", store], scratch: dir)
+            #expect(rejoined.outputText.hasSuffix("(joined)\n"), "\(rejoined.error)")
+            #expect(try readFile(dir + "/ad4.mp4") != readFile(dir + "/ad.mp4"))
+            let verify = try runFramechain(["verify", "--store", store], scratch: dir)
+            #expect(verify.status == 0, "\(verify.outputText)")
+        }
+    }
 }

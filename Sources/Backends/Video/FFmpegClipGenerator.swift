@@ -148,6 +148,35 @@ public struct FFmpegClipGenerator: Generator {
             modelVersion: "\(Self.model) (\(versionWords.prefix(3).joined(separator: " ")))")
     }
 
+    /// The model of `export-video`'s joined video: the clips concatenated in order, streams copied.
+    public static let concatModel = "concat-v1"
+
+    /// Joins `clips` (MP4 files of the same codec and size) in order into one MP4 at `output`, with ffmpeg's concat
+    /// demuxer and stream copy (`-c copy`, bitexact, `faststart`): no re-encoding, so the join is fast and its bytes
+    /// follow from the clips'.
+    ///
+    /// - Parameters:
+    ///   - program: The ffmpeg to run (`ffmpeg` on `PATH` by default).
+    /// - Throws: ``GeneratorError`` when ffmpeg is missing (saying how to install it) or fails.
+    public static func concatenate(
+        _ clips: [String], into output: String, program: String = "ffmpeg", timeout: Duration = .seconds(600)
+    ) async throws {
+        let list = output + ".list"
+        defer { try? FileManager.default.removeItem(atPath: list) }
+        // The concat demuxer's list: one `file '<path>'` line per clip, with `'` written as `'\''`.
+        let text = clips.map { "file '" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'\n" }.joined()
+        guard FileManager.default.createFile(atPath: list, contents: Data(text.utf8)) else {
+            throw GeneratorError("cannot write \(list) for ffmpeg")
+        }
+        _ = try await run(
+            program,
+            [
+                "-nostdin", "-hide_banner", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", list,
+                "-c", "copy", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
+                "-movflags", "+faststart", "-f", "mp4", output,
+            ], timeout: timeout)
+    }
+
     /// The ffmpeg command line for one clip (after the program name).
     static func arguments(shape: Shape, inputs: [String], output: String) -> [String] {
         let fit =
