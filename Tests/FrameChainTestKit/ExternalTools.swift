@@ -19,11 +19,11 @@ public enum ExternalTools {
         isCI || names.allSatisfy { path(of: $0) != nil }
     }
 
-    /// Runs `tool arguments…` to completion and returns its exit status and standard output.
+    /// Runs `tool arguments…` (a name on `PATH`, or a path) to completion and returns its exit status and standard output.
     ///
     /// - Throws: When the tool is not installed (the message says which), or cannot be started.
     public static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: [UInt8]) {
-        guard let executable = path(of: tool) else {
+        guard let executable = tool.contains("/") ? tool : path(of: tool) else {
             throw MissingTool(name: tool)
         }
         let process = Process()
