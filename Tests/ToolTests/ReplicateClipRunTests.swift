@@ -91,4 +91,28 @@ import Testing
             #expect(cat.status == 0 && cat.output.count == size, "\(cat.error)")
         }
     }
+
+    @Test(.enabled(if: TestSupport.python3 != nil, "python3 is not installed"))
+    func replicateClipsNeedATokenOnlyWhenAClipIsToBeGenerated() throws {
+        try withTemporaryDirectory { dir in
+            let server = try FakeProviderServer(scenario: "video")
+            defer { server.stop() }
+            let plan = try writePlan(in: dir, server: server)
+            let store = dir + "/store"
+            let refused = try runFramechain(
+                ["run", plan, "--store", store], scratch: dir, environment: ["REPLICATE_API_TOKEN": ""])
+            #expect(refused.status == 2)
+            #expect(
+                refused.error == "Error: \(plan): clips.generator: the replicate backend needs an API token to generate "
+                    + "1 link(s) (first clip/1): set REPLICATE_API_TOKEN in the environment\n")
+            #expect(try server.requests().isEmpty, "nothing was sent")
+            let run = try runFramechain(
+                ["run", plan, "--store", store], scratch: dir, environment: ["REPLICATE_API_TOKEN": Self.token])
+            #expect(run.status == 0, "\(run.error)")
+            // Everything cached: no token needed.
+            let warm = try runFramechain(
+                ["run", plan, "--store", store], scratch: dir, environment: ["REPLICATE_API_TOKEN": ""])
+            #expect(warm.status == 0, "\(warm.error)")
+        }
+    }
 }
