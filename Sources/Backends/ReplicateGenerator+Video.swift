@@ -23,7 +23,9 @@ extension ReplicateGenerator.Call {
         -> GeneratorOutput
     {
         let path = FileManager.default.temporaryDirectory.resolvingSymlinksInPath()
-            .appendingPathComponent("framechain-replicate-\(UUID().uuidString).mp4").path
+            .appendingPathComponent(
+                "framechain-download-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).mp4"
+            ).path
         var handedOver = false
         defer { if !handedOver { try? FileManager.default.removeItem(atPath: path) } }
         if url.hasPrefix("data:") {

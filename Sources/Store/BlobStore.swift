@@ -84,7 +84,8 @@ struct BlobStore: Sendable {
                 throw StoreError.io("fsync", temporaryPath, error)
             }
             return StagedBlob(
-                digest: hasher.finalize(), size: size, mediaType: MediaType.recognize(head), temporaryPath: temporaryPath)
+                digest: hasher.finalize(), size: size, mediaType: MediaType.recognize(head),
+                temporaryPath: temporaryPath)
         } catch {
             try? FileSystem.removeFile(temporaryPath)
             throw error
@@ -118,7 +119,8 @@ struct BlobStore: Sendable {
                 throw StoreError.io("fsync", temporaryPath, error)
             }
             return StagedBlob(
-                digest: hasher.finalize(), size: size, mediaType: MediaType.recognize(head), temporaryPath: temporaryPath)
+                digest: hasher.finalize(), size: size, mediaType: MediaType.recognize(head),
+                temporaryPath: temporaryPath)
         } catch {
             try? output.close()
             try? FileSystem.removeFile(temporaryPath)

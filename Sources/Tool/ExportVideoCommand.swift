@@ -41,7 +41,8 @@ struct ExportVideoCommand: AsyncParsableCommand {
             let clips = report.links.filter { $0.node.role == .clip }
             let missing = clips.filter { $0.state != .cached }
             if !missing.isEmpty {
-                throw ChainError.offlineMiss(missing.filter { $0.state == .regenerate }, pending: missing.filter { $0.state == .pending })
+                throw ChainError.offlineMiss(
+                    missing.filter { $0.state == .regenerate }, pending: missing.filter { $0.state == .pending })
             }
             let inputs = clips.map { $0.output! }
             let request = GenerationRequest(
@@ -54,7 +55,8 @@ struct ExportVideoCommand: AsyncParsableCommand {
             // Every clip is verified against its digest before ffmpeg reads it from the store.
             for digest in inputs {
                 guard try FileHasher.hash(fileAt: store.path(of: digest)).digest == digest else {
-                    throw StoreError(code: .integrity, message: "blob \(digest) is corrupt: its bytes do not match its digest")
+                    throw StoreError(
+                        code: .integrity, message: "blob \(digest) is corrupt: its bytes do not match its digest")
                 }
             }
             let joined = FileManager.default.temporaryDirectory

@@ -27,7 +27,9 @@ struct ShowCommand: AsyncParsableCommand {
             let costs = try store.costs(ofRun: record.id)
             let linkCosts = try store.linkCosts(ofRun: record.id)
             if json {
-                guard case .object(var object) = RunsListCommand.json(record, counts: counts, costs: costs) else { return }
+                guard case .object(var object) = RunsListCommand.json(record, counts: counts, costs: costs) else {
+                    return
+                }
                 object["links"] = .array(
                     links.map { link in
                         guard case .object(var fields) = Self.json(link) else { return Self.json(link) }

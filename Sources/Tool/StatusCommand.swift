@@ -63,7 +63,8 @@ struct StatusCommand: AsyncParsableCommand {
             "cost": report.cost.map { cost in
                 .object([
                     "estimate": .number(cost.toGenerate), "links": .number(Double(cost.links)),
-                    "saved": .number(cost.saved), "cold": .number(cost.cold), "unpriced": .number(Double(cost.unpriced)),
+                    "saved": .number(cost.saved), "cold": .number(cost.cold),
+                    "unpriced": .number(Double(cost.unpriced)),
                 ])
             } ?? .null,
         ])
@@ -88,7 +89,8 @@ struct StatusCommand: AsyncParsableCommand {
 
     /// `estimate: 0.16 for 4 links to generate; the cache saves 0.48 of a cold run's 0.64`.
     static func estimateLine(_ cost: CostEstimate) -> String {
-        var line = "estimate: \(CostEstimate.format(cost.toGenerate)) for \(cost.links) link"
+        var line =
+            "estimate: \(CostEstimate.format(cost.toGenerate)) for \(cost.links) link"
             + "\(cost.links == 1 ? "" : "s") to generate; the cache saves \(CostEstimate.format(cost.saved)) of a cold "
             + "run's \(CostEstimate.format(cost.cold))"
         if cost.unpriced > 0 { line += " (\(cost.unpriced) links have no price in the plan)" }

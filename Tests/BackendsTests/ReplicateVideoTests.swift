@@ -1,6 +1,6 @@
-import FrameChainTestKit
 import Formats
 import Foundation
+import FrameChainTestKit
 import Store
 import Testing
 
@@ -9,7 +9,7 @@ import Testing
 
 /// The `replicate` backend in video mode (a plan's `clips.generator`): frames mapped to named inputs, a prediction
 /// that stays `processing` for several polls, the MP4 output streamed to a file.
-@Suite struct ReplicateVideoTests {
+@Suite(.serialized) struct ReplicateVideoTests {
     typealias F = BackendFixtures
 
     let generator = ReplicateGenerator(token: F.replicateToken, producesVideo: true)
@@ -41,7 +41,8 @@ import Testing
             #expect(output.usage == .object(["predict_time": .number(42.5), "total_time": .number(44)]))
             #expect(output.providerID == "pred1")
 
-            let create = try #require(try await server.requests("POST", "/v1/models/kwaivgi/kling-v2.1/predictions").first)
+            let create = try #require(
+                try await server.requests("POST", "/v1/models/kwaivgi/kling-v2.1/predictions").first)
             let input = try #require(create["json"]?["input"])
             #expect(input["prompt"]?.string == "slow push-in")
             #expect(input["duration"]?.value == .number(5))
@@ -77,7 +78,10 @@ import Testing
             #expect(error?.message == "replicate prediction pred1 output is not an MP4 video")
             #expect(error?.isTransient == false)
             let after = Set(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()))
-            #expect(after.subtracting(before).filter { $0.hasPrefix("framechain-replicate-") }.isEmpty)
+            #expect(
+                after.subtracting(before).filter {
+                    $0.hasPrefix("framechain-download-\(ProcessInfo.processInfo.processIdentifier)-")
+                }.isEmpty)
         }
     }
 

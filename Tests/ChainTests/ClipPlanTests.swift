@@ -39,8 +39,14 @@ import Testing
         (#"{"generator": {"backend": "ffmpeg", "model": "m"}, "colour": 1}"#, "clips.colour: unknown field"),
         (#"{"GEN", "scenes": [3]}"#, "clips.scenes[0]: expected a scene number from 1 to 2, found 3"),
         (#"{"GEN", "scenes": [2, 1]}"#, "clips.scenes[1]: scene numbers must be ascending and unique"),
-        (#"{"GEN", "scenes": []}"#, #"clips.scenes: expected "all" or a non-empty array of scene numbers, found array"#),
-        (#"{"GEN", "scenes": "some"}"#, #"clips.scenes: expected "all" or a non-empty array of scene numbers, found string"#),
+        (
+            #"{"GEN", "scenes": []}"#,
+            #"clips.scenes: expected "all" or a non-empty array of scene numbers, found array"#
+        ),
+        (
+            #"{"GEN", "scenes": "some"}"#,
+            #"clips.scenes: expected "all" or a non-empty array of scene numbers, found string"#
+        ),
         (#"{"GEN"}"#, "scenes[1].motion: missing required field: scene 2 has a clip and clips.motion gives no default"),
         (#"{"GEN", "motion": " "}"#, "clips.motion: expected a non-empty string, found only white space"),
     ])
@@ -59,7 +65,8 @@ import Testing
             _ = try PlanLoader.decode(plan(clips: #"{\#(generator), "motion": "m"}"#, motion: #""""#), file: "ad.json")
             Issue.record("an empty motion prompt was accepted")
         } catch {
-            #expect(error.description == "ad.json: scenes[0].motion: expected a non-empty string, found an empty string")
+            #expect(
+                error.description == "ad.json: scenes[0].motion: expected a non-empty string, found an empty string")
         }
     }
 }

@@ -1,6 +1,6 @@
-import FrameChainTestKit
 import Formats
 import Foundation
+import FrameChainTestKit
 import Store
 import Testing
 
@@ -42,7 +42,9 @@ import Testing
         let request = GenerationRequest(
             backend: clips.generator.backend, model: clips.generator.model, params: clips.generator.params,
             prompt: PromptEnhancer.enhancedPrompt(plan: plan, sceneIndex: 1, role: .clip),
-            inputs: [try #require(Digest(parsing: Self.startTwoOutput)), try #require(Digest(parsing: Self.endTwoOutput))],
+            inputs: [
+                try #require(Digest(parsing: Self.startTwoOutput)), try #require(Digest(parsing: Self.endTwoOutput)),
+            ],
             take: plan.scenes[1].take(for: .clip))
         #expect(Array(request.canonicalText.utf8) == Array(Self.expectedCanonicalText.utf8))
         #expect(request.key.description == Self.expectedKey)
@@ -66,9 +68,10 @@ import Testing
 
     @Test func aClipStageCanNameSomeScenes() throws {
         let graph = ChainGraph(sceneCount: 3, clipScenes: [2])
-        #expect(graph.nodes.map(\.description) == [
-            "ref/1", "start/1", "end/1", "ref/2", "start/2", "end/2", "clip/2", "ref/3", "start/3", "end/3",
-        ])
+        #expect(
+            graph.nodes.map(\.description) == [
+                "ref/1", "start/1", "end/1", "ref/2", "start/2", "end/2", "clip/2", "ref/3", "start/3", "end/3",
+            ])
         #expect(!graph.contains(NodeID(role: .clip, scene: 1)))
         #expect(graph.downstream(of: NodeID(role: .start, scene: 1)) == [NodeID(role: .start, scene: 2)])
     }

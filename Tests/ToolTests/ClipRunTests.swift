@@ -1,6 +1,6 @@
 import Formats
-import FrameChainTestKit
 import Foundation
+import FrameChainTestKit
 import Testing
 
 @testable import Store
@@ -39,7 +39,10 @@ import Testing
         let png = scratch + "/frame-\(index).png"
         let result = try ExternalTools.run(
             "ffmpeg",
-            ["-v", "error", "-y", "-i", video, "-vf", "select=eq(n\\,\(index))", "-frames:v", "1", "-pix_fmt", "rgb24", png])
+            [
+                "-v", "error", "-y", "-i", video, "-vf", "select=eq(n\\,\(index))", "-frames:v", "1", "-pix_fmt",
+                "rgb24", png,
+            ])
         #expect(result.status == 0)
         return try PNGDecoder.decode(try readFile(png))
     }
@@ -49,7 +52,8 @@ import Testing
         try withTemporaryDirectory { dir in
             let store = dir + "/store"
             let plan = try writePlan(in: dir)
-            let cold = try runFramechain(["run", plan, "--store", store, "--out", dir + "/out", "--json"], scratch: dir)
+            let cold = try runFramechain(
+                ["run", plan, "--store", store, "--out", dir + "/out", "--json"], scratch: dir)
             #expect(cold.status == 0, "\(cold.error)")
             let coldLinks = try links(cold)
             #expect(coldLinks.count == 16)
@@ -73,8 +77,10 @@ import Testing
                 // ffprobe: one H.264 video stream of the declared size, 2 s at 12 fps (±1 frame).
                 let probe = try ExternalTools.run(
                     "ffprobe",
-                    ["-v", "error", "-select_streams", "v", "-count_frames", "-show_entries",
-                     "stream=codec_type,codec_name,width,height,nb_read_frames:format=duration", "-of", "json", clip])
+                    [
+                        "-v", "error", "-select_streams", "v", "-count_frames", "-show_entries",
+                        "stream=codec_type,codec_name,width,height,nb_read_frames:format=duration", "-of", "json", clip,
+                    ])
                 #expect(probe.status == 0)
                 let document = try json(probe.output)
                 let stream = try #require((document["streams"] as? [[String: Any]])?.first)
@@ -118,14 +124,17 @@ import Testing
             let verify = try runFramechain(["verify", "--json", "--store", store], scratch: dir)
             let verified = try json(verify.output)["ok"] as? Bool
             #expect(verify.status == 0 && verified == true, "\(verify.outputText)")
-            let replay = try runFramechain(["replay", "latest", "--out", dir + "/replayed", "--store", store], scratch: dir)
+            let replay = try runFramechain(
+                ["replay", "latest", "--out", dir + "/replayed", "--store", store], scratch: dir)
             #expect(replay.status == 0, "\(replay.error)")
             #expect(try readFile(dir + "/replayed/clip_03.mp4") == readFile(dir + "/out/clip_03.mp4"))
-            let export = try runFramechain(["export", "latest", "--to", dir + "/run.bundle", "--store", store], scratch: dir)
+            let export = try runFramechain(
+                ["export", "latest", "--to", dir + "/run.bundle", "--store", store], scratch: dir)
             #expect(export.status == 0, "\(export.error)")
             let imported = try runFramechain(["import", dir + "/run.bundle", "--store", dir + "/store3"], scratch: dir)
             #expect(imported.status == 0, "\(imported.error)")
-            let fromBundle = try runFramechain(["run", plan, "--store", dir + "/store3", "--offline", "--json"], scratch: dir)
+            let fromBundle = try runFramechain(
+                ["run", plan, "--store", dir + "/store3", "--offline", "--json"], scratch: dir)
             #expect(fromBundle.status == 0, "\(fromBundle.error)")
             #expect(nodes(try links(fromBundle), key: "outcome", equal: "hit").count == 16)
             let gc = try runFramechain(["gc", "--store", store], scratch: dir)
@@ -156,7 +165,8 @@ import Testing
             let edited = try runFramechain(["run", startEdited, "--store", store, "--json"], scratch: dir)
             #expect(edited.status == 0, "\(edited.error)")
             let editedLinks = try links(edited)
-            #expect(nodes(editedLinks, key: "outcome", equal: "generated") == ["start/3", "start/4", "clip/3", "clip/4"])
+            #expect(
+                nodes(editedLinks, key: "outcome", equal: "generated") == ["start/3", "start/4", "clip/3", "clip/4"])
             #expect(nodes(editedLinks, key: "outcome", equal: "hit").count == 12)
             #expect(editedLinks["clip/3"]?["reason"] as? String == "reference changed (start/3 regenerated)")
 
@@ -219,17 +229,21 @@ import Testing
             let store = dir + "/store"
             let plan = try writePlan(in: dir)
             #expect(try runFramechain(["run", plan, "--store", store], scratch: dir).status == 0)
-            let first = try runFramechain(["export-video", plan, "--out", dir + "/ad.mp4", "--store", store], scratch: dir)
+            let first = try runFramechain(
+                ["export-video", plan, "--out", dir + "/ad.mp4", "--store", store], scratch: dir)
             #expect(first.status == 0, "\(first.error)")
             #expect(first.outputText.hasSuffix("(joined)\n"))
             let probe = try ExternalTools.run(
                 "ffprobe",
-                ["-v", "error", "-count_frames", "-show_entries", "stream=codec_name,width,height,nb_read_frames",
-                 "-of", "json", dir + "/ad.mp4"])
+                [
+                    "-v", "error", "-count_frames", "-show_entries", "stream=codec_name,width,height,nb_read_frames",
+                    "-of", "json", dir + "/ad.mp4",
+                ])
             let stream = try #require((try json(probe.output)["streams"] as? [[String: Any]])?.first)
             #expect(stream["codec_name"] as? String == "h264" && stream["width"] as? Int == 288)
             #expect(stream["nb_read_frames"] as? String == "96", "four 24-frame clips")
-            let again = try runFramechain(["export-video", plan, "--out", dir + "/ad2.mp4", "--store", store], scratch: dir)
+            let again = try runFramechain(
+                ["export-video", plan, "--out", dir + "/ad2.mp4", "--store", store], scratch: dir)
             #expect(again.outputText.hasSuffix("(cached)\n"), "\(again.outputText)")
             #expect(try readFile(dir + "/ad2.mp4") == readFile(dir + "/ad.mp4"))
 
@@ -237,18 +251,21 @@ import Testing
             let edited = try writePlan(in: dir) {
                 $0.replacingOccurrences(of: "camera drifts to the right.", with: "camera drifts to the left.")
             }
-            let refused = try runFramechain(["export-video", edited, "--out", dir + "/ad3.mp4", "--store", store], scratch: dir)
+            let refused = try runFramechain(
+                ["export-video", edited, "--out", dir + "/ad3.mp4", "--store", store], scratch: dir)
             #expect(refused.status == 3)
             #expect(refused.error.contains("clip/2: prompt changed"), "\(refused.error)")
             #expect(!FileManager.default.fileExists(atPath: dir + "/ad3.mp4"))
             #expect(try runFramechain(["run", edited, "--store", store], scratch: dir).status == 0)
             // crossfade-v1 ignores the motion prompt: clip/2's new generation has the same bytes, so the joined video's
             // key is unchanged (early cutoff) and nothing is joined again.
-            let unchanged = try runFramechain(["export-video", edited, "--out", dir + "/ad3.mp4", "--store", store], scratch: dir)
+            let unchanged = try runFramechain(
+                ["export-video", edited, "--out", dir + "/ad3.mp4", "--store", store], scratch: dir)
             #expect(unchanged.outputText.hasSuffix("(cached)\n"), "\(unchanged.error)")
             // An edited start prompt changes clip/3 and clip/4: the video is joined again.
             let startEdited = try writePlan(in: dir) {
-                $0.replacingOccurrences(of: "closing gently around the bottle.", with: "closing firmly around the bottle.")
+                $0.replacingOccurrences(
+                    of: "closing gently around the bottle.", with: "closing firmly around the bottle.")
             }
             #expect(try runFramechain(["run", startEdited, "--store", store], scratch: dir).status == 0)
             let rejoined = try runFramechain(

@@ -1,5 +1,5 @@
-import FrameChainTestKit
 import Foundation
+import FrameChainTestKit
 import Testing
 
 @testable import Store
@@ -50,14 +50,19 @@ import Testing
             #expect(cost["saved"] as? Double == 0.25 * 9)
             #expect(cost["cold"] as? Double == 3)
             let text = try runFramechain(["status", edited, "--store", store], scratch: dir)
-            #expect(text.outputText.hasSuffix("estimate: 0.75 for 3 links to generate; the cache saves 2.25 of a cold run's 3\n"))
+            #expect(
+                text.outputText.hasSuffix(
+                    "estimate: 0.75 for 3 links to generate; the cache saves 2.25 of a cold run's 3\n"))
         }
     }
 
     @Test func aBudgetBelowTheEstimateRefusesAndCallsNoGenerator() throws {
         try withTemporaryDirectory { dir in
             let store = dir + "/store"
-            #expect(try runFramechain(["run", try writePlan(in: dir, pricing: Self.quarter), "--store", store], scratch: dir).status == 0)
+            #expect(
+                try runFramechain(
+                    ["run", try writePlan(in: dir, pricing: Self.quarter), "--store", store], scratch: dir
+                ).status == 0)
             let edited = try writePlan(in: dir, pricing: Self.quarter, edit: Self.editStartTwo)
             let before = try snapshot(of: store)
             let refused = try runFramechain(["run", edited, "--store", store, "--budget", "0.5"], scratch: dir)
@@ -70,7 +75,8 @@ import Testing
             let allowed = try runFramechain(["run", edited, "--store", store, "--budget", "0.75"], scratch: dir)
             #expect(allowed.status == 0, "\(allowed.error)")
             let noPrices = try runFramechain(
-                ["run", fixturesDirectory() + "/plans/perfume-ad.json", "--store", store, "--budget", "1"], scratch: dir)
+                ["run", fixturesDirectory() + "/plans/perfume-ad.json", "--store", store, "--budget", "1"], scratch: dir
+            )
             #expect(noPrices.status == 2)
             #expect(noPrices.error == "Error: --budget needs prices, and the plan has no pricing table\n")
         }
@@ -84,7 +90,8 @@ import Testing
             let plan = try writePlan(in: dir, pricing: #"{ "procedural-v1": { "per_second": 1 } }"#) {
                 $0.replacingOccurrences(of: #""latency_ms": 0"#, with: #""latency_ms": 100"#)
             }
-            let result = try runFramechain(["run", plan, "--store", store, "--budget", "0.25", "--jobs", "1", "--json"], scratch: dir)
+            let result = try runFramechain(
+                ["run", plan, "--store", store, "--budget", "0.25", "--jobs", "1", "--json"], scratch: dir)
             #expect(result.status == 1, "\(result.error)")
             let links = try json(result)["links"] as? [[String: Any]] ?? []
             let generated = links.filter { $0["outcome"] as? String == "generated" }
@@ -118,7 +125,8 @@ import Testing
             #expect(show.outputText.hasSuffix("spent 0, saved 3\n"), "\(show.outputText)")
             #expect(show.outputText.contains("saved 0.25"))
 
-            let report = try runFramechain(["report", "latest", "--out", dir + "/report.html", "--store", store], scratch: dir)
+            let report = try runFramechain(
+                ["report", "latest", "--out", dir + "/report.html", "--store", store], scratch: dir)
             #expect(report.status == 0, "\(report.error)")
             let html = String(decoding: try readFile(dir + "/report.html"), as: UTF8.self)
             #expect(html.contains("spent 0 · saved 3"))
@@ -131,7 +139,8 @@ import Testing
             let plan = try writePlan(in: dir, pricing: #"{ "procedural-v1": { "per_image": -1 } }"#)
             let result = try runFramechain(["status", plan, "--store", dir + "/store"], scratch: dir)
             #expect(result.status == 2)
-            #expect(result.error == "Error: \(plan): pricing.procedural-v1.per_image: expected a price >= 0, found -1\n")
+            #expect(
+                result.error == "Error: \(plan): pricing.procedural-v1.per_image: expected a price >= 0, found -1\n")
         }
     }
 }

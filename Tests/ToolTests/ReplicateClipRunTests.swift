@@ -1,5 +1,5 @@
-import FrameChainTestKit
 import Foundation
+import FrameChainTestKit
 import Testing
 
 @testable import Store
@@ -85,7 +85,8 @@ import Testing
                 ["import", dir + "/clip.bundle", "--store", dir + "/imported"], scratch: dir)
             #expect(imported.status == 0, "\(imported.error)")
             #expect(imported.peakResidentBytes < 100 << 20, "import peak RSS \(imported.peakResidentBytes >> 20) MB")
-            #expect(try FileHasher.hash(fileAt: try Store(directory: dir + "/imported").path(of: digest)).digest == digest)
+            #expect(
+                try FileHasher.hash(fileAt: try Store(directory: dir + "/imported").path(of: digest)).digest == digest)
             let cat = try runFramechainMeasuringMemory(
                 ["blob", "cat", digest.description, "--store", dir + "/imported"], scratch: dir)
             #expect(cat.status == 0 && cat.output.count == size, "\(cat.error)")
@@ -103,7 +104,8 @@ import Testing
                 ["run", plan, "--store", store], scratch: dir, environment: ["REPLICATE_API_TOKEN": ""])
             #expect(refused.status == 2)
             #expect(
-                refused.error == "Error: \(plan): clips.generator: the replicate backend needs an API token to generate "
+                refused.error
+                    == "Error: \(plan): clips.generator: the replicate backend needs an API token to generate "
                     + "1 link(s) (first clip/1): set REPLICATE_API_TOKEN in the environment\n")
             #expect(try server.requests().isEmpty, "nothing was sent")
             let run = try runFramechain(

@@ -1,5 +1,5 @@
-import FrameChainTestKit
 import Foundation
+import FrameChainTestKit
 import Testing
 
 /// The HTML report of a run with clips, opened in headless Chromium: every clip is a `<video>` that really decodes.
@@ -31,7 +31,10 @@ import Testing
         ["chromium", "chromium-browser", "google-chrome"].lazy.compactMap { ExternalTools.path(of: $0) }.first
     }
 
-    @Test(.enabled(if: ExternalTools.available("ffmpeg") && (chromium != nil || ExternalTools.isCI), "chromium is not installed"))
+    @Test(
+        .enabled(
+            if: ExternalTools.available("ffmpeg") && (chromium != nil || ExternalTools.isCI),
+            "chromium is not installed"))
     func everyClipPlaysInTheReport() throws {
         try withTemporaryDirectory { dir in
             let store = dir + "/store"
@@ -41,20 +44,26 @@ import Testing
             let document = try #require(try JSONSerialization.jsonObject(with: Data(run.output)) as? [String: Any])
             let clipOutputs = Dictionary(
                 uniqueKeysWithValues: (document["links"] as? [[String: Any]] ?? []).compactMap { link in
-                    (link["node"] as? String).flatMap { $0.hasPrefix("clip/") ? ($0, link["output"] as? String ?? "") : nil }
+                    (link["node"] as? String).flatMap {
+                        $0.hasPrefix("clip/") ? ($0, link["output"] as? String ?? "") : nil
+                    }
                 })
             #expect(clipOutputs.count == 4)
-            let report = try runFramechain(["report", "latest", "--out", dir + "/report.html", "--store", store], scratch: dir)
+            let report = try runFramechain(
+                ["report", "latest", "--out", dir + "/report.html", "--store", store], scratch: dir)
             #expect(report.status == 0, "\(report.error)")
             let html = String(decoding: try readFile(dir + "/report.html"), as: UTF8.self)
             #expect(html.components(separatedBy: "<video ").count == 5)
-            try writeFile(dir + "/probe.html", Array(html.replacingOccurrences(of: "</body>", with: Self.probe + "</body>").utf8))
+            try writeFile(
+                dir + "/probe.html", Array(html.replacingOccurrences(of: "</body>", with: Self.probe + "</body>").utf8))
 
             let browser = try #require(Self.chromium, "chromium is not installed (.ci/run installs it)")
             let result = try ExternalTools.run(
                 browser,
-                ["--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=15000", "--dump-dom",
-                 "file://" + dir + "/probe.html"])
+                [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=15000", "--dump-dom",
+                    "file://" + dir + "/probe.html",
+                ])
             #expect(result.status == 0)
             let dom = String(decoding: result.output, as: UTF8.self)
             let start = try #require(dom.range(of: "<pre id=\"probe\">"), "the probe never reported")

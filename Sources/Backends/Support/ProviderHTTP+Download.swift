@@ -93,7 +93,8 @@ extension ProviderHTTP {
             do {
                 let reply = try await download(url, to: path, headers: headers, timeout: timeout)
                 if reply.isSuccess { return reply }
-                let body = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readData(ofLength: 4096)) ?? Data()
+                let body =
+                    (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readData(ofLength: 4096)) ?? Data()
                 error = ProviderFailure.status(
                     HTTPReply(status: reply.status, headers: reply.headers, body: Array(body)), from: provider,
                     context: " \(action)")

@@ -62,7 +62,8 @@ public struct FFmpegClipGenerator: Generator {
                 else {
                     throw GeneratorError(
                         "params.\(name) must be \(whole ? "a whole number" : "a number") from "
-                            + "\(CanonicalJSON.numberText(range.lowerBound)) to \(CanonicalJSON.numberText(range.upperBound))")
+                            + "\(CanonicalJSON.numberText(range.lowerBound)) to \(CanonicalJSON.numberText(range.upperBound))"
+                    )
                 }
                 return number
             }
@@ -71,7 +72,8 @@ public struct FFmpegClipGenerator: Generator {
             width = try number("width", range: 16...4096, whole: true).map { Int($0) } ?? width
             height = try number("height", range: 16...4096, whole: true).map { Int($0) } ?? height
             guard width % 2 == 0, height % 2 == 0 else {
-                throw GeneratorError("params.width and params.height must be even (H.264 in yuv420p), found \(width)×\(height)")
+                throw GeneratorError(
+                    "params.width and params.height must be even (H.264 in yuv420p), found \(width)×\(height)")
             }
         }
     }
@@ -94,7 +96,8 @@ public struct FFmpegClipGenerator: Generator {
     /// - Throws: ``GeneratorError`` for another model, an unknown or out-of-range param, or a bad option.
     static func validate(spec: GeneratorSpec) throws(GeneratorError) {
         guard spec.model == model else {
-            throw GeneratorError("the ffmpeg clip backend has one model, \"\(model)\" (the plan names \"\(spec.model)\")")
+            throw GeneratorError(
+                "the ffmpeg clip backend has one model, \"\(model)\" (the plan names \"\(spec.model)\")")
         }
         _ = try Shape(params: spec.params)
         _ = try Settings(options: spec.options)
@@ -210,7 +213,8 @@ public struct FFmpegClipGenerator: Generator {
                         executable, arguments: Arguments(arguments), platformOptions: options,
                         output: .bytes(limit: 1 << 20), error: .bytes(limit: 1 << 20))
                 } catch let error as SubprocessError where error.code == .executableNotFound {
-                    throw GeneratorError("\(program) was not found: the ffmpeg clip backend needs ffmpeg; \(installHint)")
+                    throw GeneratorError(
+                        "\(program) was not found: the ffmpeg clip backend needs ffmpeg; \(installHint)")
                 } catch {
                     if Task.isCancelled { throw CancellationError() }
                     throw GeneratorError("cannot run \(program): \(error)")

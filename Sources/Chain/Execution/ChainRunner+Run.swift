@@ -198,7 +198,9 @@ struct Execution {
                         // expected to cost) and its own expected price stay within the budget.
                         if let budget, let price = prices[prepared.generatorSpec(for: pending.node).model] {
                             guard committed + price <= budget + ChainRunner.budgetTolerance else {
-                                try stopForBudget(pending, price: price, budget: budget, followers: followers.removeValue(forKey: pending.request.key) ?? [])
+                                try stopForBudget(
+                                    pending, price: price, budget: budget,
+                                    followers: followers.removeValue(forKey: pending.request.key) ?? [])
                                 continue
                             }
                             committed += price
@@ -286,8 +288,8 @@ struct Execution {
         var records: [RunLinkRecord] = []
         for skipped in [pending] + followers {
             let link = RunLink(
-                node: skipped.node, key: skipped.request.key, output: nil, outcome: .skipped, reason: reason, error: nil,
-                prompt: skipped.request.prompt, mediaType: nil)
+                node: skipped.node, key: skipped.request.key, output: nil, outcome: .skipped, reason: reason,
+                error: nil, prompt: skipped.request.prompt, mediaType: nil)
             links[skipped.node] = link
             records.append(record(link))
             overBudget += 1

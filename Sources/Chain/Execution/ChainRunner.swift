@@ -151,7 +151,8 @@ public struct ChainRunner: Sendable {
                         node: node, state: .cached, key: key, reason: nil, prompt: prepared.prompts[node]!,
                         output: generation.output, modelVersion: generation.modelVersion))
             } else {
-                let causes = upstreams.isEmpty
+                let causes =
+                    upstreams.isEmpty
                     ? [prepared.initialCause] : Self.upstreamCauses(of: node, graph: prepared.graph)
                 let link = LinkStatus(
                     node: node, state: .regenerate, key: key,
@@ -173,7 +174,9 @@ public struct ChainRunner: Sendable {
                     + described.joined(separator: ", "))
         }
         var report = StatusReport(planName: prepared.plan.name, links: links, warnings: warnings)
-        report.cost = try prepared.plan.pricing.map { pricing in try estimate(links, prepared: prepared, pricing: pricing) }
+        report.cost = try prepared.plan.pricing.map { pricing in
+            try estimate(links, prepared: prepared, pricing: pricing)
+        }
         return report
     }
 

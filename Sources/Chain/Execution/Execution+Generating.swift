@@ -31,7 +31,8 @@ extension Execution {
             // A file output (a clip) is the executor's from here on: streamed into the store, then removed.
             defer { if let file = output.file { unlink(file) } }
             let isClip = pending.node.role == .clip
-            let head = output.file.map { (try? LocalFile.readPrefix($0, count: 12)) ?? [] } ?? Array(output.bytes.prefix(12))
+            let head =
+                output.file.map { (try? LocalFile.readPrefix($0, count: 12)) ?? [] } ?? Array(output.bytes.prefix(12))
             guard let mediaType = MediaType.recognize(head), mediaType.isImage != isClip else {
                 let what = output.file.map { "a file (\($0))" } ?? "\(output.bytes.count) bytes"
                 return failure(
@@ -73,7 +74,8 @@ extension Execution {
                 return .storeFailed(pending.node, error)
             }
             let link = RunLink(
-                node: pending.node, key: key, output: committed, outcome: .generated, reason: pending.reason, error: nil,
+                node: pending.node, key: key, output: committed, outcome: .generated, reason: pending.reason,
+                error: nil,
                 prompt: request.prompt,
                 mediaType: committed == digest ? mediaType : (try? store.blob(for: committed))?.mediaType ?? mediaType)
             return .generated(pending.node, link, cost: cost?.amount)

@@ -96,7 +96,8 @@ private struct PlanDecoder {
         }
         try checkFormat(root)
         try checkFields(
-            root, allowed: ["format", "name", "generator", "initial_reference", "consistency", "scenes", "clips", "pricing"],
+            root,
+            allowed: ["format", "name", "generator", "initial_reference", "consistency", "scenes", "clips", "pricing"],
             at: nil)
         let name = try nonEmptyString(required(root, "name", at: nil), at: "name")
         let generator = try generatorSpec(required(root, "generator", at: nil), at: "generator")

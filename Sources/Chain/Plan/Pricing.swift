@@ -45,7 +45,9 @@ public struct Pricing: Sendable, Hashable {
             source = "predict_time"
         }
         var parts: [String] = []
-        if price.perImage > 0 || price.perSecond == 0 { parts.append("per_image \(CostEstimate.format(price.perImage))") }
+        if price.perImage > 0 || price.perSecond == 0 {
+            parts.append("per_image \(CostEstimate.format(price.perImage))")
+        }
         if price.perSecond > 0 {
             parts.append(
                 "per_second \(CanonicalJSON.numberText(price.perSecond)) × \(CostEstimate.format(seconds)) s \(source)")
