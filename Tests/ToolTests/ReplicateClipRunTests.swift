@@ -31,7 +31,7 @@ import Testing
         return directory + "/plan.json"
     }
 
-    @Test(.enabled(if: TestSupport.python3 != nil, "python3 is not installed"))
+    @Test(.enabled(if: TestSupport.python3 != nil && ExternalTools.available("time"), "GNU time is not installed"))
     func aTwoHundredMegabyteClipGoesThroughTheStoreInLittleMemory() throws {
         try withTemporaryDirectory { dir in
             let server = try FakeProviderServer(scenario: "video")
