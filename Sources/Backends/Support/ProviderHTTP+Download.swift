@@ -35,7 +35,7 @@ extension ProviderHTTP {
         return URLSession(configuration: configuration, delegate: downloads, delegateQueue: nil)
     }()
 
-    /// GETs `url` into the file at `path` (created, or truncated), chunk by chunk as the body arrives.
+    /// GETs `url` into the file at `path` (replaced if it exists), chunk by chunk as the body arrives.
     ///
     /// - Parameters:
     ///   - timeout: The whole transfer's limit.
@@ -47,11 +47,7 @@ extension ProviderHTTP {
         guard let target = URL(string: url), target.scheme == "http" || target.scheme == "https" else {
             throw HTTPFailure.notSent("not an http(s) URL")
         }
-        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-            let file = FileHandle(forWritingAtPath: path)
-        else {
-            throw HTTPFailure.broken("cannot create \(path)")
-        }
+        try? FileManager.default.removeItem(atPath: path)
         let (seconds, attoseconds) = timeout.components
         var request = URLRequest(url: target)
         request.httpMethod = "GET"
@@ -59,11 +55,10 @@ extension ProviderHTTP {
         request.setValue("framechain/\(FrameChainVersion.current)", forHTTPHeaderField: "User-Agent")
         for (name, value) in headers { request.addValue(value, forHTTPHeaderField: name) }
         let prepared = request
-        defer { try? file.close() }
         return try await withThrowingTaskGroup(of: DownloadReply.self) { group in
             group.addTask {
                 do {
-                    return try await Self.downloads.perform(prepared, into: file, in: Self.downloadSession)
+                    return try await Self.downloads.perform(prepared, into: path, in: Self.downloadSession)
                 } catch let failure as HTTPFailure {
                     throw failure
                 } catch {
@@ -116,25 +111,26 @@ extension ProviderHTTP {
     }
 }
 
-/// Writes each transfer's body to its file as the chunks arrive; one delegate for the download session.
-private final class FileTransferDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+/// Runs download tasks: URLSession writes each body to a temporary file as it arrives, on the transfer's own thread
+/// (so a fast sender waits for the disk instead of filling memory, which a data task's queued chunks would), and the
+/// delegate moves the finished file into place.
+private final class FileTransferDelegate: NSObject, URLSessionDownloadDelegate, @unchecked Sendable {
     // Safety: `transfers` is a Mutex; the class has no other stored state.
     private struct Transfer {
         var continuation: CheckedContinuation<DownloadReply, any Error>
-        var file: FileHandle
-        var response: HTTPURLResponse?
+        var destination: String
         var size = 0
         var failure: HTTPFailure?
     }
 
     private let transfers = Mutex<[Int: Transfer]>([:])
 
-    func perform(_ request: URLRequest, into file: FileHandle, in session: URLSession) async throws -> DownloadReply {
-        let task = session.dataTask(with: request)
+    func perform(_ request: URLRequest, into path: String, in session: URLSession) async throws -> DownloadReply {
+        let task = session.downloadTask(with: request)
         let identifier = task.taskIdentifier
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                transfers.withLock { $0[identifier] = Transfer(continuation: continuation, file: file) }
+                transfers.withLock { $0[identifier] = Transfer(continuation: continuation, destination: path) }
                 task.resume()
             }
         } onCancel: {
@@ -143,30 +139,29 @@ private final class FileTransferDelegate: NSObject, URLSessionDataDelegate, @unc
     }
 
     func urlSession(
-        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+        _ session: URLSession, downloadTask: URLSessionDownloadTask, didWriteData bytesWritten: Int64,
+        totalBytesWritten: Int64, totalBytesExpectedToWrite: Int64
     ) {
-        transfers.withLock { $0[dataTask.taskIdentifier]?.response = response as? HTTPURLResponse }
-        completionHandler(.allow)
+        guard totalBytesWritten > Int64(ProviderHTTP.maxDownloadBytes) else { return }
+        transfers.withLock { $0[downloadTask.taskIdentifier]?.failure = .tooLarge }
+        downloadTask.cancel()
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let stop = transfers.withLock { transfers -> Bool in
-            guard var transfer = transfers[dataTask.taskIdentifier], transfer.failure == nil else { return false }
-            if transfer.size + data.count > ProviderHTTP.maxDownloadBytes {
-                transfer.failure = .tooLarge
-            } else {
-                do {
-                    try transfer.file.write(contentsOf: data)
-                    transfer.size += data.count
-                } catch {
-                    transfer.failure = .broken("cannot write the download: \(error)")
-                }
+    func urlSession(
+        _ session: URLSession, downloadTask: URLSessionDownloadTask, didFinishDownloadingTo location: URL
+    ) {
+        // The temporary file is removed when this returns: move it now.
+        transfers.withLock { transfers in
+            guard var transfer = transfers[downloadTask.taskIdentifier] else { return }
+            do {
+                try FileManager.default.moveItem(atPath: location.path, toPath: transfer.destination)
+                let attributes = try FileManager.default.attributesOfItem(atPath: transfer.destination)
+                transfer.size = (attributes[.size] as? Int) ?? 0
+            } catch {
+                transfer.failure = .broken("cannot keep the download: \(error)")
             }
-            transfers[dataTask.taskIdentifier] = transfer
-            return transfer.failure != nil
+            transfers[downloadTask.taskIdentifier] = transfer
         }
-        if stop { dataTask.cancel() }
     }
 
     func urlSession(
@@ -189,7 +184,7 @@ private final class FileTransferDelegate: NSObject, URLSessionDataDelegate, @unc
             transfer.continuation.resume(throwing: failure)
         } else if let error {
             transfer.continuation.resume(throwing: error)
-        } else if let response = transfer.response {
+        } else if let response = task.response as? HTTPURLResponse {
             var headers: [String: String] = [:]
             for (name, value) in response.allHeaderFields {
                 if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
