@@ -9,6 +9,11 @@ import Testing
 /// An in-memory clip generator: an MP4-shaped blob (an `ftyp` box) followed by the SHA-256 of the request.
 final class RecordingClipGenerator: Generator {
     let calls = Mutex<[String]>([])
+    let version: String
+
+    init(version: String = "clip-model-1") {
+        self.version = version
+    }
 
     var calledNodes: [String] { calls.withLock { $0 } }
 
@@ -17,7 +22,8 @@ final class RecordingClipGenerator: Generator {
         #expect(job.inputs.count == 2 && job.inputs.allSatisfy(\.mediaType.isImage))
         let ftyp: [UInt8] = [0, 0, 0, 24] + Array("ftypisom".utf8) + [0, 0, 2, 0] + Array("isomiso2".utf8)
         return GeneratorOutput(
-            bytes: ftyp + SHA256.hash(data: Array(job.request.canonicalText.utf8)).bytes, mediaType: .mp4)
+            bytes: ftyp + SHA256.hash(data: Array(job.request.canonicalText.utf8)).bytes, mediaType: .mp4,
+            modelVersion: version)
     }
 }
 
@@ -98,6 +104,30 @@ final class RecordingClipGenerator: Generator {
             let clip = try #require(result.links.first { $0.node.role == .clip })
             #expect(clip.outcome == .failed)
             #expect(clip.error?.hasSuffix("bytes that are not an MP4 video") == true, "\(clip.error ?? "")")
+        }
+    }
+
+    @Test func statusWarnsWhenTheCachedClipsCameFromDifferentModelVersions() async throws {
+        try await withTemporaryDirectoryAsync { dir in
+            let store = try Store(directory: dir + "/store")
+            let path = try writeClipPlan(in: dir, scenes: 2)
+            let first = try await ChainRunner(
+                store: store, generator: RecordingGenerator(), clipGenerator: RecordingClipGenerator(version: "v1")
+            ).run(try PlanLoader.load(contentsOf: path), configuration: RunConfiguration())
+            #expect(first.status == .succeeded)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            try writeFile(Array(text.replacingOccurrences(of: "motion 2", with: "motion two").utf8), to: path)
+            let edited = try PlanLoader.load(contentsOf: path)
+            let second = try await ChainRunner(
+                store: store, generator: RecordingGenerator(), clipGenerator: RecordingClipGenerator(version: "v2")
+            ).run(edited, configuration: RunConfiguration())
+            #expect(second.links.filter { $0.outcome == .generated }.map(\.node.description) == ["clip/2"])
+            let report = try ChainRunner(store: store, generator: RecordingGenerator()).status(of: edited)
+            #expect(
+                report.warnings == [
+                    "the cached clips of \"test-plan\" came from 2 different model versions: v1 for 1 link (clip/1), "
+                        + "v2 for 1 link (clip/2)"
+                ])
         }
     }
 }

@@ -115,6 +115,7 @@ public struct ChainRunner: Sendable {
         var links: [LinkStatus] = []
         // Per resolved model version: when it first made a cached link, and which links it made.
         var versions: [String: (since: String, nodes: [NodeID])] = [:]
+        var clipVersions: [String: (since: String, nodes: [NodeID])] = [:]
         var regenerating: [NodeID: LinkStatus] = [:]
         for node in prepared.graph.nodes {
             let upstreams = prepared.graph.upstreams(of: node)
@@ -139,12 +140,12 @@ public struct ChainRunner: Sendable {
             let key = request.key
             if let generation = try store.cachedOutput(for: key) {
                 outputs[node] = generation.output
-                // Frames and clips come from different generators: only the frames' versions are compared.
-                if let version = generation.modelVersion, node.role != .clip {
-                    var entry = versions[version] ?? (generation.createdAt, [])
+                // Frames and clips come from different generators: their versions are compared apart.
+                if let version = generation.modelVersion {
+                    var entry = (node.role == .clip ? clipVersions : versions)[version] ?? (generation.createdAt, [])
                     entry.since = min(entry.since, generation.createdAt)
                     entry.nodes.append(node)
-                    versions[version] = entry
+                    if node.role == .clip { clipVersions[version] = entry } else { versions[version] = entry }
                 }
                 links.append(
                     LinkStatus(
@@ -163,14 +164,14 @@ public struct ChainRunner: Sendable {
             }
         }
         var warnings: [String] = []
-        if versions.count > 1 {
+        for (what, found) in [("generations", versions), ("clips", clipVersions)] where found.count > 1 {
             // Oldest version first, each with the links it made, so the user sees which links to redo.
-            let described = versions.sorted { ($0.value.since, $0.key) < ($1.value.since, $1.key) }.map {
+            let described = found.sorted { ($0.value.since, $0.key) < ($1.value.since, $1.key) }.map {
                 version, entry in
                 "\(version) for \(entry.nodes.count) link\(entry.nodes.count == 1 ? "" : "s") (\(Self.list(entry.nodes)))"
             }
             warnings.append(
-                "the cached generations of \"\(prepared.plan.name)\" came from \(versions.count) different model versions: "
+                "the cached \(what) of \"\(prepared.plan.name)\" came from \(found.count) different model versions: "
                     + described.joined(separator: ", "))
         }
         var report = StatusReport(planName: prepared.plan.name, links: links, warnings: warnings)
