@@ -41,7 +41,8 @@ public enum StoreBundle {
         CREATE TABLE blob_data (digest TEXT PRIMARY KEY NOT NULL, bytes BLOB NOT NULL);
         CREATE TABLE generations (key TEXT PRIMARY KEY NOT NULL, request TEXT NOT NULL, output TEXT NOT NULL,
                                   backend TEXT NOT NULL, model TEXT NOT NULL, model_version TEXT, provider_id TEXT,
-                                  usage TEXT, created_at TEXT NOT NULL, duration_ms INTEGER NOT NULL);
+                                  usage TEXT, created_at TEXT NOT NULL, duration_ms INTEGER NOT NULL,
+                                  cost REAL, cost_basis TEXT);
         CREATE TABLE generation_inputs (key TEXT NOT NULL, position INTEGER NOT NULL, digest TEXT NOT NULL,
                                         PRIMARY KEY (key, position));
         CREATE TABLE requests (key TEXT PRIMARY KEY NOT NULL, request TEXT NOT NULL);
@@ -124,11 +125,14 @@ public enum StoreBundle {
                 }
                 for generation in generations {
                     try bundle.execute(
-                        "INSERT INTO generations (\(generationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        """
+                        INSERT INTO generations (\(generationColumns), cost, cost_basis)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
                         arguments: [
                             generation.key, generation.request, generation.output, generation.backend,
                             generation.model, generation.modelVersion, generation.providerID, generation.usage,
-                            generation.createdAt, generation.durationMilliseconds,
+                            generation.createdAt, generation.durationMilliseconds, generation.cost, generation.costBasis,
                         ])
                     for (position, input) in generation.inputs.enumerated() {
                         try bundle.execute(
@@ -426,7 +430,10 @@ public enum StoreBundle {
             let key = try digest(row, 0, "generation_inputs.key")
             inputs[key, default: []].append(try digest(row, 2, "generation_inputs.digest"))
         }
-        for row in try bundle.rows("SELECT \(generationColumns) FROM generations") {
+        // The cost ledger's columns are in bundles written since store schema v2; older bundles have none.
+        let hasCosts = try bundle.rows("PRAGMA table_info(generations)").contains { $0.string(1) == "cost_basis" }
+        let costColumns = hasCosts ? ", cost, cost_basis" : ", NULL, NULL"
+        for row in try bundle.rows("SELECT \(generationColumns)\(costColumns) FROM generations") {
             let key = try digest(row, 0, "generations.key")
             let request = row.string(1) ?? ""
             let actual = SHA256.hash(data: Array(request.utf8))
@@ -440,7 +447,9 @@ public enum StoreBundle {
                     key: key, request: request, output: try digest(row, 2, "generations.output of \(key)"),
                     backend: row.string(3) ?? "", model: row.string(4) ?? "", modelVersion: row.string(5),
                     providerID: row.string(6), usage: row.string(7), createdAt: row.string(8) ?? "",
-                    durationMilliseconds: row.int(9) ?? 0, inputs: inputs.removeValue(forKey: key) ?? []))
+                    durationMilliseconds: row.int(9) ?? 0, inputs: inputs.removeValue(forKey: key) ?? [],
+                    cost: row.double(10), costBasis: row.string(11)))
+            if let cost = row.double(10), !(cost >= 0) { throw fail("generation \(key): its cost \(cost) is negative") }
         }
         if let orphan = inputs.keys.first {
             throw fail("generation_inputs names generation \(orphan), which is absent")

@@ -125,6 +125,16 @@ import Testing
             #expect(show.outputText.hasSuffix("spent 0, saved 3\n"), "\(show.outputText)")
             #expect(show.outputText.contains("saved 0.25"))
 
+            // A bundle carries the ledger: the imported run saved what the original did.
+            let export = try runFramechain(
+                ["export", "latest", "--to", dir + "/run.bundle", "--store", store], scratch: dir)
+            #expect(export.status == 0, "\(export.error)")
+            let imported = try runFramechain(
+                ["import", dir + "/run.bundle", "--store", dir + "/imported"], scratch: dir)
+            #expect(imported.status == 0, "\(imported.error)")
+            let importedShow = try runFramechain(["show", "latest", "--store", dir + "/imported"], scratch: dir)
+            #expect(importedShow.outputText.hasSuffix("spent 0, saved 3\n"), "\(importedShow.outputText)")
+
             let report = try runFramechain(
                 ["report", "latest", "--out", dir + "/report.html", "--store", store], scratch: dir)
             #expect(report.status == 0, "\(report.error)")
