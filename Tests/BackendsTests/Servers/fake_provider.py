@@ -16,7 +16,8 @@ picked by --scenario or by POST /_control {"scenario": NAME}:
   rate_limited    the first create/generation answers 429 with Retry-After, then as `ok`
   server_error    every create/generation answers 500
   not_found       every create answers 404 (RFC 7807 body)
-  slow            create/generation waits 5 s before answering
+  slow            create/generation waits 60 s before answering (long enough that a test on a busy
+                  machine cancels or times out first)
   malformed       create/generation answers 2xx with a body that is not JSON
   output_404      the output URL answers 404
   output_not_image  the output URL serves bytes that are not an image
@@ -264,7 +265,7 @@ class Handler(BaseHTTPRequestHandler):
             self.problem(404, "Not Found", "Model not found: foo/bar")
             return True
         if scenario == "slow":
-            time.sleep(5)
+            time.sleep(60)
         if scenario == "malformed":
             self.send(201, raw=b'{"id": "p1", "status": ', content_type="application/json")
             return True
@@ -388,7 +389,7 @@ class Handler(BaseHTTPRequestHandler):
         if scenario == "not_found":
             return self.send(400, {"error": {"message": "Invalid value for size", "type": "invalid_request_error"}})
         if scenario == "slow":
-            time.sleep(5)
+            time.sleep(60)
         if scenario == "malformed":
             return self.send(200, raw=b"<html>gateway</html>", content_type="text/html")
         image = OUTPUT_PNG if scenario != "output_not_image" else b"GIF89a not accepted"
