@@ -95,6 +95,9 @@ if [ -n "$found" ]; then problem "after the final resume: $found"; corrupt=$((co
 
 # gc: garbage (every run but the last deleted, 300 loose blobs per round), gc SIGKILLed at random instants.
 gc_done=0 attempts=0
+# The kill lands at a random instant within `window` seconds of the start; a gc that finishes first halves the
+# window, so the kills land inside gc however fast this machine runs it.
+window=0.1
 while [ "$gc_done" -lt "$gc_kills" ] && [ "$attempts" -lt $((gc_kills * 20)) ]; do
     attempts=$((attempts + 1))
     ids=$("$FRAMECHAIN" runs --store "$store" | awk '$1 ~ /^[0-9]{8}-/ {print $1}' | tail -n +2 | head -5)
@@ -102,14 +105,16 @@ while [ "$gc_done" -lt "$gc_kills" ] && [ "$attempts" -lt $((gc_kills * 20)) ]; 
     mkdir -p "$work/loose"
     for i in $(seq 1 300); do echo "loose $gc_done $i $RANDOM" >"$work/loose/$i"; done
     "$FRAMECHAIN" blob put "$work"/loose/* --store "$store" >/dev/null
+    delay=$(python3 -c "import random; print(round(random.uniform(0, $window), 4))")  # before the start: python is slow
     "$FRAMECHAIN" gc --generations --grace 0 --store "$store" >/dev/null 2>&1 &
     pid=$!
-    sleep "$(python3 -c 'import random; print(round(random.uniform(0, 0.1), 3))')"
+    sleep "$delay"
     if kill -9 "$pid" 2>/dev/null; then
         wait "$pid" 2>/dev/null || true
         gc_done=$((gc_done + 1))
     else
         wait "$pid" || { problem "gc failed on its own"; corrupt=$((corrupt + 1)); }
+        window=$(python3 -c "print(max($window / 2, 0.002))")
         continue
     fi
     found=$(check_store)

@@ -35,13 +35,40 @@ public enum GeneratorFactory {
             _ = try ReplicateGenerator.Settings(options: spec.options)
             _ = try ReplicateGenerator.ModelReference(spec.model)
             return ReplicateGenerator(token: environment[ReplicateGenerator.tokenVariable])
+        case FFmpegClipGenerator.backend:
+            try FFmpegClipGenerator.validate(spec: spec)
+            _ = try RetryPolicy(options: spec.options)
+            return FFmpegClipGenerator()
         case "openai":
             _ = try OpenAIGenerator.Settings(options: spec.options)
             guard !spec.model.isEmpty else { throw GeneratorError("the openai backend needs a model name") }
             return OpenAIGenerator(token: environment[OpenAIGenerator.tokenVariable])
         default:
             throw GeneratorError(
-                "unknown backend \"\(spec.backend)\" (expected procedural, command, replicate or openai)")
+                "unknown backend \"\(spec.backend)\" (expected procedural, command, replicate, openai or ffmpeg)")
+        }
+    }
+
+    /// Makes the clip generator for a plan's `clips.generator`: `ffmpeg` (offline, `crossfade-v1`) or `replicate`
+    /// (an image-to-video model, its frames mapped by `options.input_fields`).
+    ///
+    /// - Throws: ``GeneratorError`` for a backend that makes no clips, or a bad model or option.
+    public static func makeClip(spec: GeneratorSpec, environment: [String: String]) throws(GeneratorError)
+        -> any Generator
+    {
+        switch spec.backend {
+        case FFmpegClipGenerator.backend:
+            return try make(spec: spec, environment: environment)
+        case "replicate":
+            let settings = try ReplicateGenerator.Settings(options: spec.options)
+            guard !settings.inputFields.isEmpty, Set(settings.inputFields).count == settings.inputFields.count else {
+                throw GeneratorError("options.input_fields must name distinct inputs for the start and end frame")
+            }
+            _ = try ReplicateGenerator.ModelReference(spec.model)
+            return ReplicateGenerator(token: environment[ReplicateGenerator.tokenVariable], producesVideo: true)
+        default:
+            throw GeneratorError(
+                "the \(spec.backend) backend makes images, not clips (use ffmpeg or replicate)")
         }
     }
 }

@@ -34,20 +34,26 @@ public struct ReplicateGenerator: Generator {
     static let inlineLimit = 1_000_000
     /// The options this backend understands.
     static let knownOptions: Set<String> = [
-        "base_url", "timeout_s", "poll_interval_ms", "max_wait_s", "image_field", "retries", "retry_base_ms",
-        "retry_max_ms",
+        "base_url", "timeout_s", "poll_interval_ms", "max_wait_s", "image_field", "input_fields", "retries",
+        "retry_base_ms", "retry_max_ms",
     ]
     private static let provider = "replicate"
 
     private let token: APIToken?
     private let http = ProviderHTTP()
+    /// Whether this instance makes clips (a plan's `clips.generator`): see `ReplicateGenerator+Video.swift`.
+    let producesVideo: Bool
 
     /// Creates the backend.
     ///
-    /// - Parameter token: The API token (from `REPLICATE_API_TOKEN`); with `nil` or an empty
-    ///   token every call fails with an error naming the variable.
-    public init(token: String?) {
+    /// - Parameters:
+    ///   - token: The API token (from `REPLICATE_API_TOKEN`); with `nil` or an empty token every call fails with
+    ///     an error naming the variable.
+    ///   - producesVideo: Whether it makes clips from a start and an end frame (an image-to-video model) rather
+    ///     than images.
+    public init(token: String?, producesVideo: Bool = false) {
         self.token = APIToken(token)
+        self.producesVideo = producesVideo
     }
 
     /// The settings read from a job's options.
@@ -57,6 +63,8 @@ public struct ReplicateGenerator: Generator {
         var pollInterval: Duration
         var maxWait: Duration
         var imageField: String
+        /// The input names of a clip's frames, in input order (video mode only).
+        var inputFields: [String]
         var retry: RetryPolicy
 
         init(options: [String: JSONValue]) throws(GeneratorError) {
@@ -67,6 +75,7 @@ public struct ReplicateGenerator: Generator {
             pollInterval = try reader.milliseconds("poll_interval_ms", default: 500)
             maxWait = try reader.seconds("max_wait_s", default: 1800)
             imageField = try reader.string("image_field") ?? "image_input"
+            inputFields = try reader.strings("input_fields") ?? ReplicateGenerator.defaultVideoInputFields
             retry = try RetryPolicy(options: options)
         }
 
@@ -109,7 +118,7 @@ public struct ReplicateGenerator: Generator {
                 "the replicate backend needs an API token: set \(Self.tokenVariable) in the environment")
         }
         do {
-            return try await Call(job: job, token: token, http: http).run()
+            return try await Call(job: job, token: token, http: http, producesVideo: producesVideo).run()
         } catch let error as GeneratorError {
             throw token.redacting(error)
         }
@@ -120,33 +129,47 @@ public struct ReplicateGenerator: Generator {
 
 extension ReplicateGenerator {
     /// The state of one generation.
-    private struct Call: Sendable {
+    struct Call: Sendable {
         let job: GenerationJob
         let token: APIToken
         let http: ProviderHTTP
         let settings: Settings
         let model: ModelReference
+        let producesVideo: Bool
 
-        init(job: GenerationJob, token: APIToken, http: ProviderHTTP) throws(GeneratorError) {
+        init(job: GenerationJob, token: APIToken, http: ProviderHTTP, producesVideo: Bool) throws(GeneratorError) {
             self.job = job
             self.token = token
             self.http = http
+            self.producesVideo = producesVideo
             self.settings = try Settings(options: job.options)
             self.model = try ModelReference(job.request.model)
         }
 
-        private var jsonHeaders: [(String, String)] {
+        var jsonHeaders: [(String, String)] {
             [token.authorization, ("Content-Type", "application/json"), ("Accept", "application/json")]
         }
 
         func run() async throws -> GeneratorOutput {
             var input = job.request.params
-            for reserved in ["prompt", settings.imageField] where input[reserved] != nil {
+            let reservedFields = ["prompt"] + (producesVideo ? settings.inputFields : [settings.imageField])
+            for reserved in reservedFields where input[reserved] != nil {
                 throw GeneratorError(
                     "params.\(reserved) is not allowed with the replicate backend: framechain sends it itself")
             }
             input["prompt"] = .string(job.request.prompt)
-            if !job.inputs.isEmpty {
+            if producesVideo {
+                // One frame per named input (`start_image`, `end_image`), each a single image rather than a list.
+                guard job.inputs.count == settings.inputFields.count else {
+                    throw GeneratorError(
+                        "the replicate clip generator maps \(settings.inputFields.count) input(s) "
+                            + "(options.input_fields: \(settings.inputFields.joined(separator: ", "))) but the clip has "
+                            + "\(job.inputs.count)")
+                }
+                for (index, image) in job.inputs.enumerated() {
+                    input[settings.inputFields[index]] = .string(try await reference(to: image, position: index + 1))
+                }
+            } else if !job.inputs.isEmpty {
                 var images: [JSONValue] = []
                 for (index, image) in job.inputs.enumerated() {
                     images.append(.string(try await reference(to: image, position: index + 1)))
@@ -180,7 +203,7 @@ extension ReplicateGenerator {
         // MARK: Inputs
 
         /// A `data:` URI for a small image, or the URL of an upload for a large one.
-        private func reference(to image: GeneratorInput, position: Int) async throws -> String {
+        func reference(to image: GeneratorInput, position: Int) async throws -> String {
             if image.bytes.count < ReplicateGenerator.inlineLimit {
                 return "data:\(image.mediaType.mimeType);base64," + Data(image.bytes).base64EncodedString()
             }
@@ -263,6 +286,10 @@ extension ReplicateGenerator {
 
         private func finish(_ prediction: ProviderJSON, id: String) async throws -> GeneratorOutput {
             let url = try ReplicateReply.outputURL(of: prediction, id: id)
+            if producesVideo {
+                return try await downloadVideo(
+                    url, prediction: prediction, id: id, authorized: url.hasPrefix(settings.baseURL + "/"))
+            }
             let bytes: [UInt8]
             if url.hasPrefix("data:") {
                 guard let decoded = decodeDataURI(url) else {

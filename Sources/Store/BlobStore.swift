@@ -84,7 +84,8 @@ struct BlobStore: Sendable {
                 throw StoreError.io("fsync", temporaryPath, error)
             }
             return StagedBlob(
-                digest: hasher.finalize(), size: size, mediaType: MediaType.sniff(head), temporaryPath: temporaryPath)
+                digest: hasher.finalize(), size: size, mediaType: MediaType.recognize(head),
+                temporaryPath: temporaryPath)
         } catch {
             try? FileSystem.removeFile(temporaryPath)
             throw error
@@ -92,6 +93,41 @@ struct BlobStore: Sendable {
     }
 
     /// Writes `bytes` into a staging file and fsyncs it.
+    /// Stages bytes produced in chunks (a bundle's blob read incrementally), hashing them while they are written.
+    ///
+    /// - Parameter produce: Calls its argument with each chunk, in order.
+    func stage(
+        chunks produce: ((UnsafeRawBufferPointer) throws(StoreError) -> Void) throws(StoreError) -> Void
+    ) throws(StoreError) -> StagedBlob {
+        let (output, temporaryPath) = try makeStagingFile()
+        do throws(StoreError) {
+            var hasher = SHA256()
+            var size = 0
+            var head: [UInt8] = []
+            try produce { (chunk) throws(StoreError) in
+                if head.count < 12 { head += chunk.prefix(12 - head.count) }
+                hasher.update(bufferPointer: chunk)
+                do throws(Errno) { try output.write(all: chunk) } catch {
+                    throw StoreError.io("write", temporaryPath, error)
+                }
+                size += chunk.count
+            }
+            do {
+                try output.sync()
+                try output.close()
+            } catch {
+                throw StoreError.io("fsync", temporaryPath, error)
+            }
+            return StagedBlob(
+                digest: hasher.finalize(), size: size, mediaType: MediaType.recognize(head),
+                temporaryPath: temporaryPath)
+        } catch {
+            try? output.close()
+            try? FileSystem.removeFile(temporaryPath)
+            throw error
+        }
+    }
+
     func stage(bytes: [UInt8]) throws(StoreError) -> StagedBlob {
         let (output, temporaryPath) = try makeStagingFile()
         do throws(Errno) {
@@ -105,7 +141,7 @@ struct BlobStore: Sendable {
             throw .io("write", temporaryPath, error)
         }
         return StagedBlob(
-            digest: SHA256.hash(data: bytes), size: bytes.count, mediaType: MediaType.sniff(bytes),
+            digest: SHA256.hash(data: bytes), size: bytes.count, mediaType: MediaType.recognize(bytes),
             temporaryPath: temporaryPath)
     }
 

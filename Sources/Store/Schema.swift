@@ -87,6 +87,14 @@ enum Schema {
             try db.execute(
                 "ALTER TABLE generations ADD COLUMN origin TEXT CHECK (origin IS NULL OR origin IN ('remote'))")
         }
+        // The cost ledger: what each generation cost, in the plan's pricing unit, and how it was computed.
+        migrator.register("v2-generation-costs") { db in
+            try db.execute(
+                """
+                ALTER TABLE generations ADD COLUMN cost REAL CHECK (cost IS NULL OR cost >= 0);
+                ALTER TABLE generations ADD COLUMN cost_basis TEXT;
+                """)
+        }
         return migrator
     }()
 }

@@ -45,7 +45,8 @@ public enum StoreBundle {
         CREATE TABLE blob_data (digest TEXT PRIMARY KEY NOT NULL, bytes BLOB NOT NULL);
         CREATE TABLE generations (key TEXT PRIMARY KEY NOT NULL, request TEXT NOT NULL, output TEXT NOT NULL,
                                   backend TEXT NOT NULL, model TEXT NOT NULL, model_version TEXT, provider_id TEXT,
-                                  usage TEXT, created_at TEXT NOT NULL, duration_ms INTEGER NOT NULL);
+                                  usage TEXT, created_at TEXT NOT NULL, duration_ms INTEGER NOT NULL,
+                                  cost REAL, cost_basis TEXT);
         CREATE TABLE generation_inputs (key TEXT NOT NULL, position INTEGER NOT NULL, digest TEXT NOT NULL,
                                         PRIMARY KEY (key, position));
         CREATE TABLE requests (key TEXT PRIMARY KEY NOT NULL, request TEXT NOT NULL);
@@ -128,11 +129,14 @@ public enum StoreBundle {
                 }
                 for generation in generations {
                     try bundle.execute(
-                        "INSERT INTO generations (\(generationColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        """
+                        INSERT INTO generations (\(generationColumns), cost, cost_basis)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
                         arguments: [
                             generation.key, generation.request, generation.output, generation.backend,
                             generation.model, generation.modelVersion, generation.providerID, generation.usage,
-                            generation.createdAt, generation.durationMilliseconds,
+                            generation.createdAt, generation.durationMilliseconds, generation.cost, generation.costBasis,
                         ])
                     for (position, input) in generation.inputs.enumerated() {
                         try bundle.execute(
@@ -154,14 +158,44 @@ public enum StoreBundle {
                 guard let record = try store.blob(for: digest) else {
                     throw StoreError(code: .notFound, message: "blob \(digest) is not recorded in the store")
                 }
-                let bytes = try store.contents(of: digest)
+                // Streamed: a `zeroblob` of the file's size, filled chunk by chunk (incremental BLOB I/O) and
+                // verified against the digest as it is read, so a clip never sits whole in memory.
+                let file = store.blobs.path(for: digest)
+                let input: FileHandle
+                do { input = try FileHandle.open(forReadingAt: file) } catch Errno.notFound {
+                    throw StoreError(code: .notFound, message: "blob \(digest) is missing from the store (\(file))")
+                } catch {
+                    throw StoreError.io("cannot open", file, error)
+                }
+                let size: Int
+                do { size = Int(try input.status().st_size) } catch { throw StoreError.io("cannot stat", file, error) }
                 try bundle.execute(
                     "INSERT INTO blobs (digest, size, media_type, created_at) VALUES (?, ?, ?, ?)", digest,
-                    bytes.count, record.mediaType?.mimeType, record.createdAt)
-                try bundle.execute("INSERT INTO blob_data (digest, bytes) VALUES (?, ?)", digest, SQLValue.blob(bytes))
-                blobBytes += bytes.count
+                    size, record.mediaType?.mimeType, record.createdAt)
+                try bundle.execute("INSERT INTO blob_data (digest, bytes) VALUES (?, zeroblob(?))", digest, size)
+                let blob = try IncrementalBlob(
+                    database: bundle, table: "blob_data", column: "bytes", row: bundle.lastInsertedRowID,
+                    writable: true)
+                var hasher = SHA256()
+                var offset = 0
+                try FileHasher.forEachChunk(of: input, path: file, readFailure: .io) { (chunk) throws(StoreError) in
+                    guard offset + chunk.count <= size else {
+                        throw StoreError(code: .integrity, message: "blob \(digest) changed while it was being read")
+                    }
+                    hasher.update(bufferPointer: chunk)
+                    do { try blob.write(chunk, at: offset) } catch {
+                        throw StoreError(code: .io, message: "\(path): cannot write bundle: \(error)")
+                    }
+                    offset += chunk.count
+                }
+                blob.close()
+                guard offset == size, hasher.finalize() == digest else {
+                    throw StoreError(
+                        code: .integrity, message: "blob \(digest) is corrupt: its bytes do not match its digest")
+                }
+                blobBytes += size
                 pending += 1
-                pendingBytes += bytes.count
+                pendingBytes += size
                 if pending >= 256 || pendingBytes >= 64 << 20 {
                     try bundle.execute("COMMIT TRANSACTION; BEGIN IMMEDIATE TRANSACTION")
                     pending = 0
@@ -290,21 +324,26 @@ public enum StoreBundle {
                     present += 1
                     continue
                 }
-                let bytes: [UInt8]
+                let source: IncrementalBlob
                 do {
-                    guard let row = try bundle.row("SELECT bytes FROM blob_data WHERE digest = ?", record.digest),
-                        let value = row.bytes(0)
+                    guard let row = try bundle.row("SELECT rowid FROM blob_data WHERE digest = ?", record.digest),
+                        let rowID = row.int(0)
                     else {
                         throw StoreError(code: .invalidInput, message: "blob \(record.digest) vanished from the bundle")
                     }
-                    bytes = value
+                    source = try IncrementalBlob(
+                        database: bundle, table: "blob_data", column: "bytes", row: Int64(rowID), writable: false)
                 } catch let error as StoreError {
                     throw error
                 } catch {
                     throw StoreError(
                         code: .invalidInput, message: "\(path): cannot read blob \(record.digest): \(error)")
                 }
-                let blob = try store.blobs.stage(bytes: bytes)
+                // Streamed from the bundle into the staging file, hashed on the way.
+                let blob = try store.blobs.stage(chunks: { (consume) throws(StoreError) in
+                    try source.forEachChunk(consume)
+                })
+                source.close()
                 staged.append(blob)
                 guard blob.digest == record.digest else {
                     throw StoreError(
@@ -396,14 +435,24 @@ public enum StoreBundle {
             contents.blobs.append(record)
             sizes[digest] = record.size
         }
-        // Every blob's bytes, one row at a time.
-        try bundle.forEachRow("SELECT digest, bytes FROM blob_data") { row in
-            let digest = try digest(row, 0, "blob_data.digest")
-            let bytes = row.bytes(1) ?? []
-            let actual = SHA256.hash(data: bytes)
+        // Every blob's bytes, streamed a chunk at a time (incremental BLOB I/O): a clip is never loaded whole.
+        for row in try bundle.rows("SELECT rowid, digest, typeof(bytes) FROM blob_data") {
+            let digest = try digest(row, 1, "blob_data.digest")
+            var hasher = SHA256()
+            var count = 0
+            if row.string(2) == "blob" || row.string(2) == "text", let rowID = row.int(0) {
+                let blob = try IncrementalBlob(
+                    database: bundle, table: "blob_data", column: "bytes", row: Int64(rowID), writable: false)
+                try blob.forEachChunk { (chunk) throws(StoreError) in
+                    hasher.update(bufferPointer: chunk)
+                    count += chunk.count
+                }
+                blob.close()
+            }
+            let actual = hasher.finalize()
             guard actual == digest else { throw fail("the bytes of blob \(digest) hash to \(actual)") }
-            guard sizes[digest] == bytes.count else {
-                throw fail("blob \(digest) has \(bytes.count) bytes but its blobs row is missing or says otherwise")
+            guard sizes[digest] == count else {
+                throw fail("blob \(digest) has \(count) bytes but its blobs row is missing or says otherwise")
             }
             guard contents.stored.insert(digest).inserted else {
                 throw fail("blob \(digest) has its bytes twice in blob_data")
@@ -418,7 +467,10 @@ public enum StoreBundle {
             inputs[key, default: []].append(try digest(row, 2, "generation_inputs.digest"))
         }
         var seenKeys: Set<Digest> = []
-        for row in try bundle.rows("SELECT \(generationColumns) FROM generations") {
+        // The cost ledger's columns are in bundles written since store schema v2; older bundles have none.
+        let hasCosts = try bundle.rows("PRAGMA table_info(generations)").contains { $0.string(1) == "cost_basis" }
+        let costColumns = hasCosts ? ", cost, cost_basis" : ", NULL, NULL"
+        for row in try bundle.rows("SELECT \(generationColumns)\(costColumns) FROM generations") {
             let key = try digest(row, 0, "generations.key")
             guard seenKeys.insert(key).inserted else {
                 throw fail("generation \(key) is listed twice in generations")
@@ -435,7 +487,9 @@ public enum StoreBundle {
                     key: key, request: request, output: try digest(row, 2, "generations.output of \(key)"),
                     backend: row.string(3) ?? "", model: row.string(4) ?? "", modelVersion: row.string(5),
                     providerID: row.string(6), usage: row.string(7), createdAt: row.string(8) ?? "",
-                    durationMilliseconds: row.int(9) ?? 0, inputs: inputs.removeValue(forKey: key) ?? []))
+                    durationMilliseconds: row.int(9) ?? 0, inputs: inputs.removeValue(forKey: key) ?? [],
+                    cost: row.double(10), costBasis: row.string(11)))
+            if let cost = row.double(10), !(cost >= 0) { throw fail("generation \(key): its cost \(cost) is negative") }
         }
         if let orphan = inputs.keys.first {
             throw fail("generation_inputs names generation \(orphan), which is absent")

@@ -34,6 +34,7 @@ enum ExitStatus {
         case let error as ChainError:
             switch error {
             case .offlineMiss: offlineMiss
+            case .overBudget: invalidInput
             case .invalidTake: 64
             }
         case let error as RemoteCacheError: error.kind == .rejected ? integrity : failure

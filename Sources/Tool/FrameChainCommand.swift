@@ -13,6 +13,7 @@ struct FrameChainCommand: AsyncParsableCommand {
             DiffCommand.self, ReplayCommand.self, ExportCommand.self, ImportCommand.self, VerifyCommand.self,
             GCCommand.self, ReportCommand.self, BlobCommand.self, StoreCommand.self, ServeCommand.self,
             PushCommand.self, PullCommand.self,
+            ExportVideoCommand.self,
         ]
     )
 

@@ -44,6 +44,11 @@ enum Generators {
     /// The generator for `loaded`'s `generator` object; a bad backend, model or option is a plan error naming the
     /// file and `generator`.
     static func make(for loaded: LoadedPlan) throws -> any Generator {
+        if loaded.plan.generator.backend == FFmpegClipGenerator.backend {
+            throw PlanError(
+                file: loaded.path, path: "generator.backend",
+                message: "the ffmpeg backend makes clips from two frames; name it in clips.generator")
+        }
         do {
             return RetryingGenerator(
                 wrapping: try GeneratorFactory.make(
@@ -53,22 +58,50 @@ enum Generators {
         }
     }
 
+    /// The generator for `loaded`'s `clips.generator`, or `nil` when the plan has no clip stage; a bad backend, model
+    /// or option is a plan error naming the file and `clips.generator`.
+    static func makeClip(for loaded: LoadedPlan) throws -> (any Generator)? {
+        guard let clips = loaded.plan.clips else { return nil }
+        if !["ffmpeg", "replicate"].contains(clips.generator.backend) {
+            throw PlanError(
+                file: loaded.path, path: "clips.generator.backend",
+                message: "the \(clips.generator.backend) backend makes images, not clips (use ffmpeg or replicate)")
+        }
+        do {
+            return RetryingGenerator(
+                wrapping: try GeneratorFactory.makeClip(
+                    spec: clips.generator, environment: ProcessInfo.processInfo.environment))
+        } catch {
+            throw PlanError(file: loaded.path, path: "clips.generator", message: error.message)
+        }
+    }
+
     /// Fails before anything is recorded when the plan's backend needs an API token that the environment does
     /// not have and some link would have to be generated (a fully cached run needs no token).
     static func requireToken(for loaded: LoadedPlan, runner: ChainRunner, takes: [NodeID: Int]) async throws {
-        let variable: String
-        switch loaded.plan.generator.backend {
-        case "replicate": variable = ReplicateGenerator.tokenVariable
-        case "openai": variable = OpenAIGenerator.tokenVariable
-        default: return
+        func variable(of backend: String) -> String? {
+            switch backend {
+            case "replicate": ReplicateGenerator.tokenVariable
+            case "openai": OpenAIGenerator.tokenVariable
+            default: nil
+            }
         }
-        guard ProcessInfo.processInfo.environment[variable, default: ""].isEmpty else { return }
-        let misses = try await runner.status(of: loaded, takes: takes).misses
-        guard let first = misses.first else { return }
-        throw PlanError(
-            file: loaded.path, path: "generator",
-            message: "the \(loaded.plan.generator.backend) backend needs an API token to generate \(misses.count) "
-                + "link(s) (first \(first.node)): set \(variable) in the environment")
+        // The frames' generator, then the clips' (`clips.generator`), each checked against its own links.
+        var stages: [(spec: GeneratorSpec, path: String, isClip: Bool)] = [(loaded.plan.generator, "generator", false)]
+        if let clips = loaded.plan.clips { stages.append((clips.generator, "clips.generator", true)) }
+        var misses: [LinkStatus]?
+        for stage in stages {
+            guard let variable = variable(of: stage.spec.backend),
+                ProcessInfo.processInfo.environment[variable, default: ""].isEmpty
+            else { continue }
+            if misses == nil { misses = try await runner.status(of: loaded, takes: takes).misses }
+            let needed = misses!.filter { ($0.node.role == .clip) == stage.isClip }
+            guard let first = needed.first else { continue }
+            throw PlanError(
+                file: loaded.path, path: stage.path,
+                message: "the \(stage.spec.backend) backend needs an API token to generate \(needed.count) "
+                    + "link(s) (first \(first.node)): set \(variable) in the environment")
+        }
     }
 }
 

@@ -39,7 +39,17 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("json"), help: "Print the documented JSON result instead of text.")
     var json = false
 
+    @Option(
+        name: .customLong("budget"),
+        help: ArgumentHelp(
+            "Refuse to start when the estimated cost exceeds this amount (in the plan's pricing unit), and start no "
+                + "paid link that would take the spent amount over it.", valueName: "amount"))
+    var budget: Double?
+
     func validate() throws {
+        if let budget, !(budget >= 0 && budget.isFinite) {
+            throw ValidationError("--budget must be an amount >= 0.")
+        }
         if out?.isEmpty == true { throw ValidationError("--out must not be empty.") }
     }
 
@@ -48,9 +58,10 @@ struct RunCommand: AsyncParsableCommand {
             let loaded = try planOptions.load()
             // Everything that can be checked without the store is checked before it is opened (or created).
             try ChainRunner.validate(
-                takes: try planOptions.parsedTakes(), graph: ChainGraph(sceneCount: loaded.plan.scenes.count))
+                takes: try planOptions.parsedTakes(), graph: ChainGraph(plan: loaded.plan))
             let generator: any Generator =
                 offline ? RefusingGenerator() : try Generators.make(for: loaded)
+            let clipGenerator: (any Generator)? = offline ? nil : try Generators.makeClip(for: loaded)
             if let out { try OutputDirectory.prepare(out, create: !offline) }
             let remote = try remoteOptions.makeSession()
             defer { RemoteOptions.printWarnings(of: remote) }
@@ -64,10 +75,11 @@ struct RunCommand: AsyncParsableCommand {
                 }
             }
             let store = try global.openStore()
-            let runner = ChainRunner(store: store, generator: generator, remote: remote)
+            let runner = ChainRunner(store: store, generator: generator, clipGenerator: clipGenerator, remote: remote)
             if !offline { try await Generators.requireToken(for: loaded, runner: runner, takes: try planOptions.parsedTakes()) }
             let configuration = RunConfiguration(
-                jobs: jobs, takes: try planOptions.parsedTakes(), outputDirectory: out, offline: offline)
+                jobs: jobs, takes: try planOptions.parsedTakes(), outputDirectory: out, offline: offline,
+                budget: budget)
             let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1 && !json && !global.quiet)
             let task = Task {
                 try await runner.run(loaded, configuration: configuration) { meter.show($0) }

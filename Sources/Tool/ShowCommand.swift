@@ -24,9 +24,18 @@ struct ShowCommand: AsyncParsableCommand {
             let record = try store.resolveRun(runReference)
             let links = try store.links(ofRun: record.id)
             let counts = try store.linkCounts()[record.id] ?? [:]
+            let costs = try store.costs(ofRun: record.id)
+            let linkCosts = try store.linkCosts(ofRun: record.id)
             if json {
-                guard case .object(var object) = RunsListCommand.json(record, counts: counts) else { return }
-                object["links"] = .array(links.map(Self.json))
+                guard case .object(var object) = RunsListCommand.json(record, counts: counts, costs: costs) else {
+                    return
+                }
+                object["links"] = .array(
+                    links.map { link in
+                        guard case .object(var fields) = Self.json(link) else { return Self.json(link) }
+                        fields["cost"] = linkCosts[link.node].map(JSONValue.number) ?? .null
+                        return .object(fields)
+                    })
                 StandardStream.output.writeLine(JSONText.pretty(.object(object)))
                 return
             }
@@ -38,12 +47,18 @@ struct ShowCommand: AsyncParsableCommand {
             for link in links {
                 var line = "\(link.node.padding(to: width))  \(link.outcome.rawValue.padding(to: 9))  "
                 line += link.output.map { String($0.description.prefix(19)) } ?? "-".padding(to: 19)
+                if let cost = linkCosts[link.node], link.outcome == .generated || link.outcome == .hit {
+                    line += "  \(link.outcome == .hit ? "saved" : "cost") \(CostEstimate.format(cost))"
+                }
                 if let reason = link.reason { line += "  \(reason)" }
                 if let error = link.error { line += ": \(error)" }
                 out += line + "\n"
             }
             out += "\(links.count) links: hit \(counts[.hit] ?? 0), generated \(counts[.generated] ?? 0), "
             out += "failed \(counts[.failed] ?? 0), skipped \(counts[.skipped] ?? 0)\n"
+            if costs.spent > 0 || costs.saved > 0 {
+                out += "spent \(CostEstimate.format(costs.spent)), saved \(CostEstimate.format(costs.saved))\n"
+            }
             StandardStream.output.write(out)
         }
     }

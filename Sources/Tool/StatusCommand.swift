@@ -28,6 +28,7 @@ struct StatusCommand: AsyncParsableCommand {
             let takes = try planOptions.parsedTakes()
             // The dry run checks what `run` would check first: the generator's backend, model and options.
             _ = try Generators.make(for: loaded)
+            _ = try Generators.makeClip(for: loaded)
             // `status` never calls a generator, so it needs none: the runner is given one that refuses.
             let remote = try remoteOptions.makeSession()
             defer { RemoteOptions.printWarnings(of: remote) }
@@ -67,6 +68,13 @@ struct StatusCommand: AsyncParsableCommand {
                 "pending": .number(Double(report.links.count { $0.state == .pending })),
             ]),
             "warnings": .array(report.warnings.map(JSONValue.string)),
+            "cost": report.cost.map { cost in
+                .object([
+                    "estimate": .number(cost.toGenerate), "links": .number(Double(cost.links)),
+                    "saved": .number(cost.saved), "cold": .number(cost.cold),
+                    "unpriced": .number(Double(cost.unpriced)),
+                ])
+            } ?? .null,
         ])
     }
 
@@ -86,7 +94,18 @@ struct StatusCommand: AsyncParsableCommand {
         out += remote > 0 ? " (\(remote) on the remote cache), " : ", "
         out += "\(regenerate) to regenerate, "
         out += "\(pending) pending\n"
+        if let cost = report.cost { out += estimateLine(cost) + "\n" }
         return out
+    }
+
+    /// `estimate: 0.16 for 4 links to generate; the cache saves 0.48 of a cold run's 0.64`.
+    static func estimateLine(_ cost: CostEstimate) -> String {
+        var line =
+            "estimate: \(CostEstimate.format(cost.toGenerate)) for \(cost.links) link"
+            + "\(cost.links == 1 ? "" : "s") to generate; the cache saves \(CostEstimate.format(cost.saved)) of a cold "
+            + "run's \(CostEstimate.format(cost.cold))"
+        if cost.unpriced > 0 { line += " (\(cost.unpriced) links have no price in the plan)" }
+        return line
     }
 }
 

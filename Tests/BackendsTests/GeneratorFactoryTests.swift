@@ -44,7 +44,7 @@ import Testing
 
     @Test func unknownBackendsAreNamed() {
         let error = #expect(throws: GeneratorError.self) { try make("dalle") }
-        #expect(error?.message == "unknown backend \"dalle\" (expected procedural, command, replicate or openai)")
+        #expect(error?.message == "unknown backend \"dalle\" (expected procedural, command, replicate, openai or ffmpeg)")
     }
 
     @Test func optionsAndModelsAreCheckedUpFront() {
@@ -53,8 +53,8 @@ import Testing
         }
         #expect(
             typo?.message
-                == "unknown option \"timout_s\" for backend replicate (expected base_url, image_field, max_wait_s, "
-                + "poll_interval_ms, retries, retry_base_ms, retry_max_ms, timeout_s)")
+                == "unknown option \"timout_s\" for backend replicate (expected base_url, image_field, input_fields, "
+                + "max_wait_s, poll_interval_ms, retries, retry_base_ms, retry_max_ms, timeout_s)")
         let badTimeout = #expect(throws: GeneratorError.self) {
             try make("openai", model: "gpt-image-1", options: ["timeout_s": .number(-1)])
         }

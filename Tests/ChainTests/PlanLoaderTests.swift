@@ -177,7 +177,7 @@ import Testing
         (#"{"reference": 1.5}"#, "scenes[0].takes.reference: take must be an integer >= 1, found 1.5"),
         (#"{"start": "2"}"#, "scenes[0].takes.start: take must be an integer >= 1, found string"),
         (#"{"start": 1e300}"#, "scenes[0].takes.start: take must be at most 9007199254740991, found 1e+300"),
-        (#"{"middle": 2}"#, "scenes[0].takes.middle: unknown role; takes are keyed by reference, start or end"),
+        (#"{"middle": 2}"#, "scenes[0].takes.middle: unknown role; takes are keyed by reference, start, end or clip"),
         (#"[2]"#, "scenes[0].takes: expected an object, found array"),
     ])
     func rejectsBadTakes(takes: String, message: String) {

@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func usesTheBasePromptOfTheRole() {
-        for role in Role.allCases {
+        for role in Role.frames {
             let prompt = PromptEnhancer.enhancedPrompt(plan: plan, sceneIndex: 1, role: role)
             #expect(prompt.hasPrefix(plan.scenes[1].prompt(for: role) + ". "))
         }

@@ -146,10 +146,10 @@ let hostilePlans: [HostilePlan] = [
     HostilePlan(
         "a take for a role that does not exist",
         .replacing("\"boat far away\"", with: "\"boat far away\", \"takes\": {\"middle\": 2}"),
-        "$DIR/plan.json: scenes[0].takes.middle: unknown role; takes are keyed by reference, start or end"),
+        "$DIR/plan.json: scenes[0].takes.middle: unknown role; takes are keyed by reference, start, end or clip"),
     HostilePlan(
         "an unknown backend", .replacing("\"procedural\"", with: "\"nope\""),
-        "$DIR/plan.json: generator: unknown backend \"nope\" (expected procedural, command, replicate or openai)"),
+        "$DIR/plan.json: generator: unknown backend \"nope\" (expected procedural, command, replicate, openai or ffmpeg)"),
     HostilePlan(
         "a 20000-pixel-wide image asked of the procedural model", .replacing("\"width\": 32", with: "\"width\": 20000"),
         "$DIR/plan.json: generator: params.width must be an integer between 8 and 4096"),

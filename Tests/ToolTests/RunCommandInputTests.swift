@@ -43,7 +43,7 @@ private func writePlan(
                 #expect(
                     result.error
                         == "Error: \(plan): generator: unknown backend \"midjourney\" (expected procedural, command, "
-                        + "replicate or openai)\n")
+                        + "replicate, openai or ffmpeg)\n")
             }
             let typo = try writePlan(in: dir, options: #"{"latncy_ms": 5}"#)
             let result = try runFramechain(["status", typo, "--store", dir + "/store"], scratch: dir)

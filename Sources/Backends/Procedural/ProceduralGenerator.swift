@@ -106,7 +106,7 @@ public struct ProceduralGenerator: Generator {
                 } catch {
                     throw GeneratorError("input \(position + 1) (\(input.digest)) cannot be decoded: \(error)")
                 }
-            case .jpeg, .webp:
+            case .jpeg, .webp, .mp4:
                 tints.append(tint(of: input.digest))
             }
         }

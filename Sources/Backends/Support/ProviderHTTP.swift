@@ -58,7 +58,7 @@ struct ProviderHTTP: Sendable {
 
     /// The client shared by every call: no automatic redirects (see ``send(_:_:headers:body:timeout:)``),
     /// no connection retries (a refused connection fails the call at once, as "not sent").
-    private static let client: HTTPClient = {
+    static let client: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool.retryConnectionEstablishment = false

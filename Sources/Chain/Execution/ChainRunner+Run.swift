@@ -33,7 +33,18 @@ extension ChainRunner {
                 throw ChainError.offlineMiss(misses, pending: report.links.filter { $0.state == .pending })
             }
         }
-        try Self.validate(takes: configuration.takes, graph: ChainGraph(sceneCount: loaded.plan.scenes.count))
+        try Self.validate(takes: configuration.takes, graph: ChainGraph(plan: loaded.plan))
+        if let budget = configuration.budget {
+            guard loaded.plan.pricing != nil else {
+                throw ChainError.overBudget("--budget needs prices, and the plan has no pricing table")
+            }
+            let cost = try await status(of: loaded, takes: configuration.takes).cost ?? CostEstimate()
+            if cost.toGenerate > budget + Self.budgetTolerance {
+                throw ChainError.overBudget(
+                    "the estimated cost of this run, \(CostEstimate.format(cost.toGenerate)) for \(cost.links) link(s) "
+                        + "to generate, exceeds --budget \(CostEstimate.format(budget)); nothing was generated")
+            }
+        }
         let initial = try loaded.initialReferencePath.map { try store.putIfAbsent(contentsOf: $0).digest }
         let prepared = try prepare(loaded.plan, takes: configuration.takes, initialReference: initial)
         let planBlob = try store.put(bytes: loaded.bytes)
@@ -51,6 +62,10 @@ extension ChainRunner {
             runner: self, prepared: prepared, runID: runID,
             explainer: LinkExplainer(store: store, previous: prepared.previous), jobs: configuration.jobs,
             progress: progress)
+        if let budget = configuration.budget, let pricing = prepared.plan.pricing {
+            execution.budget = budget
+            execution.prices = try expectedPrices(prepared: prepared, pricing: pricing)
+        }
         let status: RunStatus
         do {
             status = try await execution.execute()
@@ -69,6 +84,9 @@ extension ChainRunner {
         }
         return RunResult(runID: runID, status: status, links: links)
     }
+
+    /// Rounding slack when comparing amounts with `--budget`.
+    static let budgetTolerance = 1e-9
 
     /// A new run id: the UTC start time and 24 random bits, e.g. `20261125-174346-3fa9c1`.
     public static func makeRunID() -> String {
@@ -90,6 +108,15 @@ struct Execution {
     let jobs: Int
     let progress: (@Sendable (RunProgress) -> Void)?
 
+    /// `--budget`, and the expected price per model, when the run has a budget.
+    var budget: Double?
+    var prices: [String: Double] = [:]
+    /// Spent so far plus what the generations in flight are expected to cost.
+    private var committed: Double = 0
+    private var reserved: [NodeID: Double] = [:]
+    /// Links not started because the budget would be exceeded.
+    private var overBudget = 0
+
     var links: [NodeID: RunLink] = [:]
     private var regenerated: Set<NodeID> = []
     var counts = RunProgress(done: 0, total: 0, hits: 0, generating: 0, generated: 0, failed: 0)
@@ -109,7 +136,8 @@ struct Execution {
 
     /// What a generation task reports back.
     enum Completion: Sendable {
-        case generated(NodeID, RunLink)
+        /// Generated and committed, with its recorded cost (when the plan prices its model).
+        case generated(NodeID, RunLink, cost: Double?)
         /// Another process held the key's lease and committed it meanwhile: a cache hit after all.
         case reused(NodeID, GenerationRequest, CachedOutput)
         case failed(NodeID, RunLink, request: String)
@@ -140,10 +168,8 @@ struct Execution {
         var followers: [Digest: [PendingGeneration]] = [:]
         var inFlight = 0
         var interrupted = false
-        let generator = runner.generator
         let store = store
         let runID = runID
-        let options = prepared.plan.generator.options
         let redactor = SecretRedactor()
         let remote = runner.remote
 
@@ -163,7 +189,7 @@ struct Execution {
                             if let cached {
                                 hits.append(
                                     recordHit(node, request: request, output: cached.output, mediaType: cached.mediaType))
-                                ready += prepared.graph.downstream(of: node)
+                                release(after: node, into: &ready)
                             } else if followers[request.key] != nil {
                                 followers[request.key]!.append(
                                     PendingGeneration(node: node, request: request, reason: reason))
@@ -182,7 +208,7 @@ struct Execution {
                                     outcome: .hit, reason: nil, error: nil, prompt: pending.request.prompt,
                                     mediaType: record.mediaType, fetched: true)
                                 fetching.append((pending, record))
-                                ready += prepared.graph.downstream(of: pending.node)
+                                release(after: pending.node, into: &ready)
                             } else if followers[pending.request.key] != nil {
                                 followers[pending.request.key]!.append(pending)
                             } else {
@@ -203,6 +229,18 @@ struct Execution {
                     if !hits.isEmpty || !fetching.isEmpty { report() }
                     while inFlight < jobs, !waiting.isEmpty {
                         let pending = waiting.removeFirst()
+                        // A priced link starts only while the spent amount (plus what the generations in flight are
+                        // expected to cost) and its own expected price stay within the budget.
+                        if let budget, let price = prices[prepared.generatorSpec(for: pending.node).model] {
+                            guard committed + price <= budget + ChainRunner.budgetTolerance else {
+                                try stopForBudget(
+                                    pending, price: price, budget: budget,
+                                    followers: followers.removeValue(forKey: pending.request.key) ?? [])
+                                continue
+                            }
+                            committed += price
+                            reserved[pending.node] = price
+                        }
                         let inputs: [GeneratorInput]
                         do {
                             inputs = try inputImages(for: pending.request)
@@ -221,10 +259,14 @@ struct Execution {
                         inFlight += 1
                         counts.generating += 1
                         let position = prepared.graph.position(of: pending.node)
+                        let generator =
+                            pending.node.role == .clip ? runner.clipGenerator ?? runner.generator : runner.generator
+                        let options = prepared.generatorSpec(for: pending.node).options
+                        let pricing = prepared.plan.pricing
                         group.addTask {
                             await Self.generate(
                                 pending, inputs: inputs, position: position, options: options, generator: generator,
-                                store: store, runID: runID, redactor: redactor, remote: remote)
+                                pricing: pricing, store: store, runID: runID, redactor: redactor, remote: remote)
                         }
                     }
                     if inFlight > 0 { report() }
@@ -233,7 +275,8 @@ struct Execution {
                 inFlight -= 1
                 counts.generating -= 1
                 switch completion {
-                case .generated(let node, let link):
+                case .generated(let node, let link, let cost):
+                    if let price = reserved.removeValue(forKey: node) { committed += (cost ?? price) - price }
                     links[node] = link
                     regenerated.insert(node)
                     counts.generated += 1
@@ -244,10 +287,10 @@ struct Execution {
                             recordHit(
                                 follower.node, request: follower.request, output: link.output!,
                                 mediaType: link.mediaType))
-                        if !interrupted { ready += prepared.graph.downstream(of: follower.node) }
+                        if !interrupted { release(after: follower.node, into: &ready) }
                     }
                     try store.record(links: hits, runID: runID)
-                    if !interrupted { ready += prepared.graph.downstream(of: node) }
+                    if !interrupted { release(after: node, into: &ready) }
                 case .reused(let node, let request, let cached):
                     var hits = [recordHit(node, request: request, output: cached.output, mediaType: cached.mediaType)]
                     for follower in followers.removeValue(forKey: request.key) ?? [] {
@@ -255,12 +298,13 @@ struct Execution {
                             recordHit(
                                 follower.node, request: follower.request, output: cached.output,
                                 mediaType: cached.mediaType))
-                        if !interrupted { ready += prepared.graph.downstream(of: follower.node) }
+                        if !interrupted { release(after: follower.node, into: &ready) }
                     }
                     try store.record(links: hits, runID: runID)
-                    if !interrupted { ready += prepared.graph.downstream(of: node) }
+                    if !interrupted { release(after: node, into: &ready) }
                 case .failed(let node, let link, let request):
                     precondition(node == link.node)
+                    if let price = reserved.removeValue(forKey: node) { committed -= price }
                     try? store.recordAttempt(key: link.key!, request: request)
                     try fail(link, followers: followers.removeValue(forKey: link.key!) ?? [])
                 case .cancelled:
@@ -276,7 +320,40 @@ struct Execution {
             try recordUnfinished(reason: "interrupted")
             return .interrupted
         }
-        return counts.failed > 0 ? .failed : .succeeded
+        return counts.failed > 0 || overBudget > 0 ? .failed : .succeeded
+    }
+
+    /// Skips a paid link (and the links waiting on the same request) that would take the run over its budget, and
+    /// everything downstream of them.
+    private mutating func stopForBudget(
+        _ pending: PendingGeneration, price: Double, budget: Double, followers: [PendingGeneration]
+    ) throws {
+        let reason =
+            "over budget: \(CostEstimate.format(committed)) of --budget \(CostEstimate.format(budget)) is spent or "
+            + "committed, and this link would cost \(CostEstimate.format(price))"
+        var records: [RunLinkRecord] = []
+        for skipped in [pending] + followers {
+            let link = RunLink(
+                node: skipped.node, key: skipped.request.key, output: nil, outcome: .skipped, reason: reason,
+                error: nil, prompt: skipped.request.prompt, mediaType: nil)
+            links[skipped.node] = link
+            records.append(record(link))
+            overBudget += 1
+            counts.done += 1
+        }
+        try store.record(links: records, runID: runID)
+        for skipped in [pending] + followers {
+            try skipDownstream(of: skipped.node, reason: "upstream \(skipped.node) was over budget")
+        }
+    }
+
+    /// Appends to `ready` the dependents of `node` whose every input now exists: a frame's next link at once, a clip
+    /// when the second of its two frames is done.
+    private func release(after node: NodeID, into ready: inout [NodeID]) {
+        for next in prepared.graph.downstream(of: node) where links[next] == nil {
+            let upstreams = prepared.graph.upstreams(of: next)
+            if upstreams.allSatisfy({ links[$0]?.output != nil }) { ready.append(next) }
+        }
     }
 
     /// Records every node without a link as skipped (after an interrupt, or when the run is aborted).
@@ -327,19 +404,19 @@ struct Execution {
 
     /// The node's request, its cached generation if any, and otherwise the reason to generate it.
     private func decide(_ node: NodeID) throws -> (GenerationRequest, CachedOutput?, String) {
-        let upstream = prepared.graph.upstream(of: node)
+        let upstreams = prepared.graph.upstreams(of: node)
         let inputs: [Digest]
-        let cause: String
-        if let upstream {
-            inputs = [links[upstream]!.output!]
-            cause = regenerated.contains(upstream) ? "\(upstream) regenerated" : "\(upstream) changed"
+        let causes: [String]
+        if !upstreams.isEmpty {
+            inputs = upstreams.map { links[$0]!.output! }
+            causes = ChainRunner.upstreamCauses(of: node, graph: prepared.graph, regenerated: regenerated)
         } else {
             inputs = prepared.initialReference.map { [$0] } ?? []
-            cause = prepared.initialCause
+            causes = [prepared.initialCause]
         }
         let request = prepared.request(for: node, inputs: inputs)
         if let cached = try store.cachedOutput(for: request.key) { return (request, cached, "") }
-        return (request, nil, explainer.reason(for: node, request: request, key: request.key, upstreamCause: cause))
+        return (request, nil, explainer.reason(for: node, request: request, key: request.key, upstreamCauses: causes))
     }
 
     /// Reads the request's input images from the store, verified against their digests.
@@ -358,6 +435,8 @@ struct Execution {
         var queue = prepared.graph.downstream(of: node)
         while !queue.isEmpty {
             let next = queue.removeFirst()
+            // A clip is downstream of two frames: the first failure skips it, the second finds it decided.
+            guard links[next] == nil else { continue }
             let link = RunLink(
                 node: next, key: nil, output: nil, outcome: .skipped, reason: reason, error: nil,
                 prompt: prepared.prompts[next]!, mediaType: nil)
@@ -377,81 +456,5 @@ struct Execution {
 
     private func report() {
         progress?(counts)
-    }
-
-    // MARK: - Generating
-
-    /// Calls the generator and commits the result; runs as a child task.
-    private static func generate(
-        _ pending: PendingGeneration, inputs: [GeneratorInput], position: Int, options: [String: JSONValue],
-        generator: any Generator, store: Store, runID: String, redactor: SecretRedactor, remote: RemoteSession?
-    ) async -> Completion {
-        let request = pending.request
-        let key = request.key
-        let clock = ContinuousClock()
-        let started = clock.now
-        func failure(_ message: String) -> Completion {
-            .failed(
-                pending.node,
-                RunLink(
-                    node: pending.node, key: key, output: nil, outcome: .failed, reason: pending.reason,
-                    error: redactor.redact(message), prompt: request.prompt, mediaType: nil),
-                request: request.canonicalText)
-        }
-        let heartbeat: KeyLease.Heartbeat
-        do {
-            switch try await KeyLease.acquire(key: key, runID: runID, store: store) {
-            case .reuse(let cached): return .reused(pending.node, request, cached)
-            case .generate(let held): heartbeat = held
-            }
-        } catch let error as StoreError {
-            return .storeFailed(pending.node, error)
-        } catch {
-            return .cancelled(pending.node)
-        }
-        defer { heartbeat.stop() }
-        do {
-            let job = GenerationJob(request: request, inputs: inputs, options: options, node: pending.node.description)
-            let output = try await generator.generate(job)
-            guard let mediaType = MediaType.sniff(output.bytes) else {
-                try? store.releaseLease(key: key, runID: runID)
-                return failure(
-                    "the generator returned \(output.bytes.count) bytes that are not a PNG, JPEG or WebP image")
-            }
-            let elapsed = clock.now - started
-            let milliseconds = Int(
-                elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
-            let digest = SHA256.hash(data: output.bytes)
-            let generation = GenerationRecord(
-                key: key, request: request.canonicalText, output: digest, backend: request.backend,
-                model: request.model, modelVersion: output.modelVersion, providerID: output.providerID,
-                usage: output.usage.map(CanonicalJSON.string), createdAt: Timestamp.now(),
-                durationMilliseconds: milliseconds, inputs: request.inputs)
-            let record = RunLinkRecord(
-                node: pending.node.description, position: position, key: key, output: digest, outcome: .generated,
-                reason: pending.reason, error: nil)
-            // The key's output: this image, or the one already recorded for the same request (see `commit`).
-            let committed: Digest
-            do {
-                committed = try store.commit(generatedBytes: output.bytes, generation: generation, link: record, runID: runID)
-            } catch {
-                try? store.releaseLease(key: key, runID: runID)
-                return .storeFailed(pending.node, error)
-            }
-            // Shared after the local commit: the upload never holds back or fails the run.
-            if committed == digest { await remote?.publish(generation, bytes: output.bytes, mediaType: mediaType) }
-            let link = RunLink(
-                node: pending.node, key: key, output: committed, outcome: .generated, reason: pending.reason, error: nil,
-                prompt: request.prompt,
-                mediaType: committed == digest ? mediaType : (try? store.blob(for: committed))?.mediaType ?? mediaType)
-            return .generated(pending.node, link)
-        } catch is CancellationError {
-            try? store.releaseLease(key: key, runID: runID)
-            return .cancelled(pending.node)
-        } catch {
-            try? store.releaseLease(key: key, runID: runID)
-            if Task.isCancelled { return .cancelled(pending.node) }
-            return failure("\(error)")
-        }
     }
 }

@@ -22,10 +22,22 @@ public struct ChainRunner: Sendable {
     /// The remote cache consulted on a local miss and given what is generated, if any.
     public let remote: RemoteSession?
 
+    /// The generator that makes missing clips (the plan's `clips.generator`); `nil` uses ``generator``.
+    public let clipGenerator: (any Generator)?
+
     /// Creates a runner.
-    public init(store: Store, generator: any Generator, remote: RemoteSession? = nil) {
+    ///
+    /// - Parameters:
+    ///   - store: The store.
+    ///   - generator: The generator of the frames (the plan's `generator`).
+    ///   - clipGenerator: The generator of the clips (the plan's `clips.generator`), or `nil` to use `generator`.
+    ///   - remote: The remote cache, if any.
+    public init(
+        store: Store, generator: any Generator, clipGenerator: (any Generator)? = nil, remote: RemoteSession? = nil
+    ) {
         self.store = store
         self.generator = generator
+        self.clipGenerator = clipGenerator
         self.remote = remote
     }
 
@@ -44,16 +56,22 @@ public struct ChainRunner: Sendable {
         /// The baseline: the latest recorded attempt at each node among the runs of the plan's name.
         let previous: [String: PreviousLink]
 
+        /// The generator spec that makes `node`: the plan's `generator` for frames, `clips.generator` for clips.
+        func generatorSpec(for node: NodeID) -> GeneratorSpec {
+            node.role == .clip ? plan.clips!.generator : plan.generator
+        }
+
         func request(for node: NodeID, inputs: [Digest]) -> GenerationRequest {
-            GenerationRequest(
-                backend: plan.generator.backend, model: plan.generator.model, params: plan.generator.params,
+            let spec = generatorSpec(for: node)
+            return GenerationRequest(
+                backend: spec.backend, model: spec.model, params: spec.params,
                 prompt: prompts[node]!, inputs: inputs, take: takes[node]!)
         }
     }
 
     /// Validates the takes, computes every prompt and take, and reads the baseline the plan is explained against.
     func prepare(_ plan: Plan, takes overrides: [NodeID: Int], initialReference: Digest?) throws -> Prepared {
-        let graph = ChainGraph(sceneCount: plan.scenes.count)
+        let graph = ChainGraph(plan: plan)
         try Self.validate(takes: overrides, graph: graph)
         var prompts: [NodeID: String] = [:]
         var takes: [NodeID: Int] = [:]
@@ -141,14 +159,15 @@ public struct ChainRunner: Sendable {
         var links: [LinkStatus] = []
         // Per resolved model version: when it first made a cached link, and which links it made.
         var versions: [String: (since: String, nodes: [NodeID])] = [:]
+        var clipVersions: [String: (since: String, nodes: [NodeID])] = [:]
         var regenerating: [NodeID: LinkStatus] = [:]
         for node in prepared.graph.nodes {
-            let upstream = prepared.graph.upstream(of: node)
+            let upstreams = prepared.graph.upstreams(of: node)
             let inputs: [Digest]
-            if let upstream {
-                guard let output = outputs[upstream] else {
+            if !upstreams.isEmpty {
+                if let waiting = upstreams.first(where: { outputs[$0] == nil }) {
                     // Name the regenerating link this one waits behind, and why that one regenerates.
-                    let cause = regenerating[upstream]!
+                    let cause = regenerating[waiting]!
                     regenerating[node] = cause
                     links.append(
                         LinkStatus(
@@ -157,7 +176,7 @@ public struct ChainRunner: Sendable {
                             prompt: prepared.prompts[node]!, output: nil, modelVersion: nil))
                     continue
                 }
-                inputs = [output]
+                inputs = upstreams.map { outputs[$0]! }
             } else {
                 inputs = prepared.initialReference.map { [$0] } ?? []
             }
@@ -165,11 +184,17 @@ public struct ChainRunner: Sendable {
             let key = request.key
             if let generation = try store.cachedOutput(for: key) {
                 outputs[node] = generation.output
+                // Frames and clips come from different generators: their versions are compared apart.
                 if let version = generation.modelVersion {
                     // In place: a copy of the entry would copy its node list once per link.
-                    versions[version, default: (generation.createdAt, [])].since =
-                        min(versions[version]?.since ?? generation.createdAt, generation.createdAt)
-                    versions[version]!.nodes.append(node)
+                    let since = generation.createdAt
+                    if node.role == .clip {
+                        clipVersions[version, default: (since, [])].since = min(clipVersions[version]?.since ?? since, since)
+                        clipVersions[version]!.nodes.append(node)
+                    } else {
+                        versions[version, default: (since, [])].since = min(versions[version]?.since ?? since, since)
+                        versions[version]!.nodes.append(node)
+                    }
                 }
                 links.append(
                     LinkStatus(
@@ -182,11 +207,13 @@ public struct ChainRunner: Sendable {
                         node: node, state: .cached, key: key, reason: nil, prompt: prepared.prompts[node]!,
                         output: output, modelVersion: nil, remote: true))
             } else {
-                let cause = upstream.map { "\($0) changed" } ?? prepared.initialCause
+                let causes =
+                    upstreams.isEmpty
+                    ? [prepared.initialCause] : Self.upstreamCauses(of: node, graph: prepared.graph)
                 // A key another run is generating right now: the next run waits for it instead of paying again.
                 let reason =
                     try store.liveLease(on: key).map { "in flight (pid \($0.processID))" }
-                    ?? explainer.reason(for: node, request: request, key: key, upstreamCause: cause)
+                    ?? explainer.reason(for: node, request: request, key: key, upstreamCauses: causes)
                 let link = LinkStatus(
                     node: node, state: .regenerate, key: key,
                     reason: reason,
@@ -196,17 +223,60 @@ public struct ChainRunner: Sendable {
             }
         }
         var warnings: [String] = []
-        if versions.count > 1 {
+        for (what, found) in [("generations", versions), ("clips", clipVersions)] where found.count > 1 {
             // Oldest version first, each with the links it made, so the user sees which links to redo.
-            let described = versions.sorted { ($0.value.since, $0.key) < ($1.value.since, $1.key) }.map {
+            let described = found.sorted { ($0.value.since, $0.key) < ($1.value.since, $1.key) }.map {
                 version, entry in
                 "\(version) for \(entry.nodes.count) link\(entry.nodes.count == 1 ? "" : "s") (\(Self.list(entry.nodes)))"
             }
             warnings.append(
-                "the cached generations of \"\(prepared.plan.name)\" came from \(versions.count) different model versions: "
+                "the cached \(what) of \"\(prepared.plan.name)\" came from \(found.count) different model versions: "
                     + described.joined(separator: ", "))
         }
-        return StatusReport(planName: prepared.plan.name, links: links, warnings: warnings)
+        var report = StatusReport(planName: prepared.plan.name, links: links, warnings: warnings)
+        report.cost = try prepared.plan.pricing.map { pricing in
+            try estimate(links, prepared: prepared, pricing: pricing)
+        }
+        return report
+    }
+
+    /// The expected cost of the links to generate (to regenerate, or pending behind one: they most likely regenerate
+    /// too) and what the cached links would cost, by the plan's prices.
+    func estimate(_ links: [LinkStatus], prepared: Prepared, pricing: Pricing) throws -> CostEstimate {
+        var estimate = CostEstimate()
+        let prices = try expectedPrices(prepared: prepared, pricing: pricing)
+        for link in links {
+            guard let price = prices[prepared.generatorSpec(for: link.node).model] else {
+                estimate.unpriced += 1
+                if link.state != .cached { estimate.links += 1 }
+                continue
+            }
+            if link.state == .cached {
+                estimate.saved += price
+            } else {
+                estimate.toGenerate += price
+                estimate.links += 1
+            }
+        }
+        return estimate
+    }
+
+    /// What an upstream change means for `node`, per input in request order: `start/3 changed` (for a clip, one
+    /// entry per frame; the explainer names those whose digest changed).
+    static func upstreamCauses(of node: NodeID, graph: ChainGraph, regenerated: Set<NodeID> = []) -> [String] {
+        graph.upstreams(of: node).map { regenerated.contains($0) ? "\($0) regenerated" : "\($0) changed" }
+    }
+
+    /// The expected price of one generation per priced model of the plan (frames and clips): the per-image price
+    /// plus the per-second price times the model's mean recorded seconds in the store (0 before any).
+    func expectedPrices(prepared: Prepared, pricing: Pricing) throws -> [String: Double] {
+        var prices: [String: Double] = [:]
+        for spec in [prepared.plan.generator] + (prepared.plan.clips.map { [$0.generator] } ?? []) {
+            guard prices[spec.model] == nil, let price = pricing.models[spec.model] else { continue }
+            let seconds = price.perSecond > 0 ? try store.meanSeconds(ofModel: spec.model) ?? 0 : 0
+            prices[spec.model] = pricing.estimate(model: spec.model, expectedSeconds: seconds)
+        }
+        return prices
     }
 
     /// The first few nodes, in plan order, and how many more there are.

@@ -12,9 +12,10 @@ struct LinkExplainer {
     /// The reason `node` must be generated with `request` (whose key has no stored output).
     ///
     /// - Parameters:
-    ///   - upstreamCause: What changed upstream, used when only the inputs differ
-    ///     (`start/2 regenerated`, `initial reference changed`).
-    func reason(for node: NodeID, request: GenerationRequest, key: Digest, upstreamCause: String) -> String {
+    ///   - upstreamCauses: What changed upstream, per input in request order, used when only the inputs differ
+    ///     (`start/2 regenerated`, `initial reference changed`); with several inputs (a clip's two frames), only
+    ///     the causes of the inputs whose digest changed are named.
+    func reason(for node: NodeID, request: GenerationRequest, key: Digest, upstreamCauses: [String]) -> String {
         guard let before = previous[node.description] else { return "new" }
         if before.key == key {
             return before.outcome == .failed ? "previous attempt failed" : "output missing"
@@ -27,7 +28,15 @@ struct LinkExplainer {
         if old["params"] != new["params"] { return "params changed" }
         if old["prompt"] != new["prompt"] { return "prompt changed" }
         if old["take"] != new["take"] { return "take changed" }
-        if old["inputs"] != new["inputs"] { return "reference changed (\(upstreamCause))" }
+        if old["inputs"] != new["inputs"] {
+            var causes = upstreamCauses
+            if case .array(let before)? = old["inputs"], case .array(let after)? = new["inputs"],
+                before.count == after.count, after.count == causes.count, causes.count > 1
+            {
+                causes = zip(causes, zip(before, after)).filter { $0.1.0 != $0.1.1 }.map(\.0)
+            }
+            return "reference changed (\(causes.joined(separator: ", ")))"
+        }
         return "new"
     }
 }

@@ -11,9 +11,17 @@ public struct RunConfiguration: Sendable {
     /// When true, nothing may be generated: a run with any link to generate changes nothing and fails with
     /// ``ChainError/offlineMiss(_:)``.
     public var offline: Bool
+    /// The most the run may spend, in the unit of the plan's `pricing` table (`--budget`), or `nil` for no limit.
+    /// A run whose estimate exceeds it does not start (``ChainError/overBudget(_:)``); once the spent amount plus
+    /// the next paid link's expected price would exceed it, no new paid link starts (they are skipped).
+    public var budget: Double?
 
     /// Creates a configuration.
-    public init(jobs: Int = 4, takes: [NodeID: Int] = [:], outputDirectory: String? = nil, offline: Bool = false) {
+    public init(
+        jobs: Int = 4, takes: [NodeID: Int] = [:], outputDirectory: String? = nil, offline: Bool = false,
+        budget: Double? = nil
+    ) {
+        self.budget = budget
         self.jobs = max(1, jobs)
         self.takes = takes
         self.outputDirectory = outputDirectory
@@ -76,6 +84,8 @@ public enum ChainError: Error, Sendable, CustomStringConvertible {
     case offlineMiss([LinkStatus], pending: [LinkStatus] = [])
     /// A `--take` names a node the plan does not have, or a take below 1.
     case invalidTake(String)
+    /// `--budget` is below the run's estimated cost, or the plan has no prices to estimate it with.
+    case overBudget(String)
 
     public var description: String {
         switch self {
@@ -87,7 +97,7 @@ public enum ChainError: Error, Sendable, CustomStringConvertible {
                 text += pending.map(\.node.description).joined(separator: ", ")
             }
             return text
-        case .invalidTake(let message):
+        case .invalidTake(let message), .overBudget(let message):
             return message
         }
     }

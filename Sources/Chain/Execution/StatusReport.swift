@@ -41,6 +41,8 @@ public struct StatusReport: Sendable {
     public let links: [LinkStatus]
     /// Things worth knowing that do not stop a run (e.g. generations from different model versions).
     public let warnings: [String]
+    /// What the next run is expected to cost and what the cache saves, when the plan has a `pricing` table.
+    public var cost: CostEstimate? = nil
 
     /// The links that are not cached.
     public var misses: [LinkStatus] { links.filter { $0.state != .cached } }

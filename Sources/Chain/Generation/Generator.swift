@@ -55,9 +55,14 @@ public struct GenerationJob: Sendable {
 }
 
 /// The image a generator made and what its provider reported.
+///
+/// Small outputs (images) come as ``bytes``; large ones (clips) as a ``file`` the generator wrote and hands over:
+/// the executor streams it into the store and removes it, so a clip's size never shows in memory.
 public struct GeneratorOutput: Sendable {
-    /// The image bytes exactly as received.
+    /// The image bytes exactly as received (empty when the output is a ``file``).
     public var bytes: [UInt8]
+    /// A file holding the output exactly as received, which the caller takes over (and removes), or `nil`.
+    public var file: String?
     /// The image format, recognised from the bytes.
     public var mediaType: MediaType
     /// The provider's resolved model version (`version` on Replicate), when reported.
@@ -66,6 +71,15 @@ public struct GeneratorOutput: Sendable {
     public var providerID: String?
     /// The provider's cost or usage report (`metrics` on Replicate, `usage` on OpenAI), as JSON.
     public var usage: JSONValue?
+
+    /// Creates an output held in a file, which the caller takes over.
+    public init(
+        file: String, mediaType: MediaType, modelVersion: String? = nil, providerID: String? = nil,
+        usage: JSONValue? = nil
+    ) {
+        self.init(bytes: [], mediaType: mediaType, modelVersion: modelVersion, providerID: providerID, usage: usage)
+        self.file = file
+    }
 
     /// Creates an output.
     public init(

@@ -31,7 +31,7 @@ public enum PromptEnhancer {
     /// - Parameters:
     ///   - plan: The plan.
     ///   - sceneIndex: The scene's 0-based index; must be a valid index of `plan.scenes`.
-    ///   - role: The chain (reference, start or end).
+    ///   - role: The chain (reference, start or end), or the clip stage.
     /// - Returns: The prompt to send to the model, which is also the request's `prompt`.
     public static func enhancedPrompt(plan: Plan, sceneIndex: Int, role: Role) -> String {
         precondition(plan.scenes.indices.contains(sceneIndex), "scene index \(sceneIndex) is out of range")
@@ -45,6 +45,20 @@ public enum PromptEnhancer {
             let text = trimmed(field)
             guard !text.isEmpty else { return }
             sentences.append(terminated(template(text)))
+        }
+
+        if role == .clip {
+            // The motion prompt of clip/i (docs/KEYS.md §2, "Clips"): the frames carry the scene's look, so the
+            // prompt names the motion, the subject, the style markers and the scene's guideline.
+            add(scene.motion ?? plan.clips?.motion)
+            add(consistency.subjectDescription) { "Keep the subject identical to this description: \($0)" }
+            add(consistency.style) { "Style: \($0)" }
+            add(consistency.colorPalette) { "Color palette: \($0)" }
+            add(consistency.lighting) { "Lighting: \($0)" }
+            add(consistency.mood) { "Mood: \($0)" }
+            add(scene.guideline) { "Consistency guideline: \($0)" }
+            sentences.append("Begin exactly on the first frame and end exactly on the last frame.")
+            return sentences.joined(separator: " ")
         }
 
         add(scene.prompt(for: role))

@@ -18,16 +18,48 @@ public struct Plan: Sendable, Hashable {
     public var consistency: Consistency
     /// The scenes, in order; never empty.
     public var scenes: [Scene]
+    /// The clip stage (`clips`): which scenes get a clip from their start and end frame, and which generator
+    /// makes it; `nil` when the plan stops at the frames.
+    public var clips: ClipStage?
+    /// The `pricing` table (what each model's generations cost), or `nil` when the plan gives no prices.
+    public var pricing: Pricing?
 
     /// Creates a plan.
     public init(
-        name: String, generator: GeneratorSpec, initialReference: String?, consistency: Consistency, scenes: [Scene]
+        name: String, generator: GeneratorSpec, initialReference: String?, consistency: Consistency, scenes: [Scene],
+        clips: ClipStage? = nil, pricing: Pricing? = nil
     ) {
+        self.pricing = pricing
         self.name = name
         self.generator = generator
         self.initialReference = initialReference
         self.consistency = consistency
         self.scenes = scenes
+        self.clips = clips
+    }
+
+    /// The scene numbers (from 1) that have a clip, in order; empty without a clip stage.
+    public var clipScenes: [Int] {
+        guard let clips else { return [] }
+        return clips.scenes ?? Array(1...scenes.count)
+    }
+}
+
+/// The plan's `clips` object: clip/i is made from start/i (first frame) and end/i (last frame) and the
+/// scene's motion prompt.
+public struct ClipStage: Sendable, Hashable {
+    /// The clip generator, with its semantic params (duration, frame rate, size…) and operational options.
+    public var generator: GeneratorSpec
+    /// The scene numbers (from 1, ascending, unique) that get a clip, or `nil` for every scene (`"all"`).
+    public var scenes: [Int]?
+    /// The motion prompt of scenes that do not set their own `motion`.
+    public var motion: String?
+
+    /// Creates a clip stage.
+    public init(generator: GeneratorSpec, scenes: [Int]? = nil, motion: String? = nil) {
+        self.generator = generator
+        self.scenes = scenes
+        self.motion = motion
     }
 }
 
@@ -97,12 +129,15 @@ public struct Scene: Sendable, Hashable {
     public var transition: String?
     /// The take per role (default 1); another take is another sample of a nondeterministic model.
     public var takes: [Role: Int]
+    /// The motion prompt of the scene's clip (`clip/i`), when the plan has a clip stage.
+    public var motion: String?
 
     /// Creates a scene.
     public init(
         reference: String, start: String, end: String, continuity: String? = nil, guideline: String? = nil,
-        transition: String? = nil, takes: [Role: Int] = [:]
+        transition: String? = nil, takes: [Role: Int] = [:], motion: String? = nil
     ) {
+        self.motion = motion
         self.reference = reference
         self.start = start
         self.end = end
@@ -112,12 +147,13 @@ public struct Scene: Sendable, Hashable {
         self.takes = takes
     }
 
-    /// The base prompt for `role`.
+    /// The base prompt for `role` (for a clip, the scene's own motion prompt, or `""` when it has none).
     public func prompt(for role: Role) -> String {
         switch role {
         case .reference: reference
         case .start: start
         case .end: end
+        case .clip: motion ?? ""
         }
     }
 
@@ -125,7 +161,7 @@ public struct Scene: Sendable, Hashable {
     public func take(for role: Role) -> Int { takes[role] ?? 1 }
 }
 
-/// The three chains of a storyboard.
+/// The three chains of a storyboard, and the clip stage that joins a scene's start and end frame.
 public enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
     /// The reference chain; node ids `ref/<i>`, plan field `reference`.
     case reference
@@ -133,17 +169,23 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
     case start
     /// The end-frame chain; node ids `end/<i>`.
     case end
+    /// The clip stage: `clip/<i>` is a video from `start/<i>` to `end/<i>`.
+    case clip
 
-    /// The prefix of node ids and output files: `ref`, `start`, `end`.
+    /// The three frame chains, without the clip stage.
+    public static let frames: [Role] = [.reference, .start, .end]
+
+    /// The prefix of node ids and output files: `ref`, `start`, `end`, `clip`.
     public var nodePrefix: String {
         switch self {
         case .reference: "ref"
         case .start: "start"
         case .end: "end"
+        case .clip: "clip"
         }
     }
 
-    /// The role named by a node-id prefix (`ref`, `start`, `end`).
+    /// The role named by a node-id prefix (`ref`, `start`, `end`, `clip`).
     public init?(nodePrefix: String) {
         guard let role = Role.allCases.first(where: { $0.nodePrefix == nodePrefix }) else { return nil }
         self = role
@@ -151,6 +193,6 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Comparable {
 
     private var order: Int { Role.allCases.firstIndex(of: self)! }
 
-    /// Orders roles as the chains are listed: reference, start, end.
+    /// Orders roles as the chains are listed: reference, start, end, then clip.
     public static func < (lhs: Role, rhs: Role) -> Bool { lhs.order < rhs.order }
 }

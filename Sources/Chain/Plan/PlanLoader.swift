@@ -121,7 +121,9 @@ private struct PlanDecoder {
         }
         try checkFormat(root)
         try checkFields(
-            root, allowed: ["format", "name", "generator", "initial_reference", "consistency", "scenes"], at: nil)
+            root,
+            allowed: ["format", "name", "generator", "initial_reference", "consistency", "scenes", "clips", "pricing"],
+            at: nil)
         let name = try nonEmptyString(required(root, "name", at: nil), at: "name")
         if let control = name.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
             throw error("name", "must not contain control characters (found U+\(hex(control)))")
@@ -134,9 +136,77 @@ private struct PlanDecoder {
             try self.consistency(value, at: "consistency")
         }
         let scenes = try self.scenes(required(root, "scenes", at: nil), at: "scenes")
+        let clips = try root["clips"].map { value throws(PlanError) in
+            try clipStage(value, at: "clips", scenes: scenes)
+        }
+        let pricing = try root["pricing"].map { value throws(PlanError) in try self.pricing(value, at: "pricing") }
         return Plan(
             name: name, generator: generator, initialReference: initialReference,
-            consistency: consistency ?? Consistency(), scenes: scenes)
+            consistency: consistency ?? Consistency(), scenes: scenes, clips: clips, pricing: pricing)
+    }
+
+    /// The `pricing` object: model name → `{"per_image": n, "per_second": n}` (each optional, a number >= 0).
+    private func pricing(_ value: JSONValue, at path: String) throws(PlanError) -> Pricing {
+        let members = try object(value, at: path)
+        var models: [String: Pricing.Price] = [:]
+        for model in sortedKeys(members) {
+            let modelPath = join(path, model)
+            let entry = try object(members[model]!, at: modelPath)
+            try checkFields(entry, allowed: ["per_image", "per_second"], at: modelPath)
+            var price = Pricing.Price()
+            for field in ["per_image", "per_second"] {
+                guard let amount = entry[field] else { continue }
+                guard case .number(let number) = amount, number >= 0 else {
+                    throw error(join(modelPath, field), "expected a price >= 0, found \(CanonicalJSON.string(amount))")
+                }
+                if field == "per_image" { price.perImage = number } else { price.perSecond = number }
+            }
+            models[model] = price
+        }
+        return Pricing(models: models)
+    }
+
+    /// The `clips` object: `generator` (required), `scenes` (`"all"`, the default, or scene numbers from 1) and
+    /// `motion` (the default motion prompt). Every scene with a clip needs a motion prompt, its own or the default.
+    private func clipStage(_ value: JSONValue, at path: String, scenes: [Scene]) throws(PlanError) -> ClipStage {
+        let members = try object(value, at: path)
+        try checkFields(members, allowed: ["generator", "scenes", "motion"], at: path)
+        let generator = try generatorSpec(required(members, "generator", at: path), at: join(path, "generator"))
+        var selected: [Int]?
+        if let value = members["scenes"] {
+            let scenesPath = join(path, "scenes")
+            switch value {
+            case .string("all"):
+                selected = nil
+            case .array(let elements) where !elements.isEmpty:
+                var numbers: [Int] = []
+                for (index, element) in elements.enumerated() {
+                    guard case .number(let number) = element, number == number.rounded(.towardZero),
+                        number >= 1, number <= Double(scenes.count)
+                    else {
+                        throw error(
+                            "\(scenesPath)[\(index)]",
+                            "expected a scene number from 1 to \(scenes.count), found \(CanonicalJSON.string(element))")
+                    }
+                    guard numbers.last.map({ $0 < Int(number) }) ?? true else {
+                        throw error("\(scenesPath)[\(index)]", "scene numbers must be ascending and unique")
+                    }
+                    numbers.append(Int(number))
+                }
+                selected = numbers
+            default:
+                throw error(scenesPath, "expected \"all\" or a non-empty array of scene numbers, found \(kind(value))")
+            }
+        }
+        let motion = try members["motion"].map { value throws(PlanError) in
+            try nonEmptyString(value, at: join(path, "motion"))
+        }
+        for number in selected ?? Array(1...scenes.count) where scenes[number - 1].motion == nil && motion == nil {
+            throw error(
+                "scenes[\(number - 1)].motion",
+                "missing required field: scene \(number) has a clip and clips.motion gives no default")
+        }
+        return ClipStage(generator: generator, scenes: selected, motion: motion)
     }
 
     private func checkFormat(_ root: [String: JSONValue]) throws(PlanError) {
@@ -198,7 +268,8 @@ private struct PlanDecoder {
     private func scene(_ value: JSONValue, at path: String) throws(PlanError) -> Scene {
         let members = try object(value, at: path)
         try checkFields(
-            members, allowed: ["reference", "start", "end", "continuity", "guideline", "transition", "takes"],
+            members,
+            allowed: ["reference", "start", "end", "continuity", "guideline", "transition", "takes", "motion"],
             at: path)
         let reference = try nonEmptyString(required(members, "reference", at: path), at: join(path, "reference"))
         let start = try nonEmptyString(required(members, "start", at: path), at: join(path, "start"))
@@ -209,15 +280,18 @@ private struct PlanDecoder {
         let takes = try members["takes"].map { value throws(PlanError) in
             try self.takes(value, at: join(path, "takes"))
         }
+        let motion = try members["motion"].map { value throws(PlanError) in
+            try nonEmptyString(value, at: join(path, "motion"))
+        }
         return Scene(
             reference: reference, start: start, end: end, continuity: continuity, guideline: guideline,
-            transition: transition, takes: takes ?? [:])
+            transition: transition, takes: takes ?? [:], motion: motion)
     }
 
     private func takes(_ value: JSONValue, at path: String) throws(PlanError) -> [Role: Int] {
         let members = try object(value, at: path)
         for key in sortedKeys(members) where Role(rawValue: key) == nil {
-            throw error(join(path, key), "unknown role; takes are keyed by reference, start or end")
+            throw error(join(path, key), "unknown role; takes are keyed by reference, start, end or clip")
         }
         var takes: [Role: Int] = [:]
         for role in Role.allCases {

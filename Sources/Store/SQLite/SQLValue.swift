@@ -57,6 +57,15 @@ public struct Row: Sendable, Hashable {
         }
     }
 
+    /// The number at `index` as a double, or `nil` for NULL or non-numbers.
+    public func double(_ index: Int) -> Double? {
+        switch values[index] {
+        case .integer(let i): Double(i)
+        case .real(let d): d
+        default: nil
+        }
+    }
+
     /// The digest at `index`, or `nil` for NULL or text that is not a digest.
     public func digest(_ index: Int) -> Digest? {
         string(index).flatMap { Digest(parsing: $0) }

@@ -23,6 +23,10 @@ picked by --scenario or by POST /_control {"scenario": NAME}:
   output_not_image  the output URL serves bytes that are not an image
   hang            create answers `starting` and polls stay `processing` forever
   openai_url      OpenAI answers with data[0].url instead of b64_json
+  video           an image-to-video model: create answers `starting`, polls stay `processing` for
+                  `processing_polls` polls (default 3), then `succeeded` with an MP4 output URL
+                  (`/outputs/<id>.mp4`, `video_size` bytes, streamed in 1 MB chunks) and
+                  metrics.predict_time 42.5
 
 POST /_control also takes, independently of the scenario:
 
@@ -35,6 +39,8 @@ POST /_control also takes, independently of the scenario:
   {"derived_openai": true}  OpenAI images are derived from the request (prompt, fields, image bytes)
                           instead of one fixed PNG, as the Replicate outputs are
   {"delay_ms": N}         every create/generation waits N ms before answering (0 turns it off)
+  {"processing_polls": N} how many polls a `video` prediction stays `processing`
+  {"video_size": N}       the size in bytes of a `video` output (default 65536)
 
 Plumbing for the HTTP client's own tests, in every scenario (GET or POST):
 
@@ -90,6 +96,8 @@ class State:
         self.derived_openai = False
         self.delay_ms = 0
         self.next_id = 1
+        self.processing_polls = 3
+        self.video_size = 65536
 
     def count(self, key):
         with self.lock:
@@ -233,6 +241,8 @@ class Handler(BaseHTTPRequestHandler):
                 return self.send(404, raw=b"Not Found", content_type="text/plain")
             if scenario == "output_not_image":
                 return self.send(200, raw=b"<html>this is not an image</html>", content_type="text/html")
+            if path.endswith(".mp4"):
+                return self.send_video(path[len("/outputs/"):-len(".mp4")])
             output_id = path[len("/outputs/"):].rsplit(".", 1)[0]
             with self.state.lock:
                 image = self.state.outputs.get(output_id, OUTPUT_PNG)
@@ -265,6 +275,10 @@ class Handler(BaseHTTPRequestHandler):
                     self.state.derived_openai = bool(control["derived_openai"])
                 if "delay_ms" in control:
                     self.state.delay_ms = int(control["delay_ms"])
+                if "processing_polls" in control:
+                    self.state.processing_polls = int(control["processing_polls"])
+                if "video_size" in control:
+                    self.state.video_size = int(control["video_size"])
                 reply = {"scenario": self.state.scenario, "fail_prompt": self.state.fail_prompt,
                          "version": self.state.version}
             return self.send(200, reply)
@@ -348,6 +362,32 @@ class Handler(BaseHTTPRequestHandler):
         prediction["output"] = [url] if as_list else url
         prediction["metrics"] = {"predict_time": 1.25, "total_time": 1.5}
 
+    def send_video(self, prediction_id):
+        """An MP4-shaped output: an `ftyp` box, then a `free` box filling `video_size` bytes; the first bytes
+        of the free box depend on the prediction's input, so different requests give different videos."""
+        with self.state.lock:
+            prediction = self.state.predictions.get(prediction_id)
+            size = self.state.video_size
+        if prediction is None:
+            return self.problem(404, "Not Found", "no prediction %s" % prediction_id)
+        seed = hashlib.sha256(json.dumps(prediction["input"], sort_keys=True).encode()).digest()
+        ftyp = struct.pack(">I", 24) + b"ftypisom" + struct.pack(">I", 0x200) + b"isomiso2"
+        head = ftyp + struct.pack(">I", size - len(ftyp)) + b"free" + seed
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "video/mp4")
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            self.wfile.write(head)
+            remaining = size - len(head)
+            chunk = bytes(1 << 20)
+            while remaining > 0:
+                piece = chunk[:min(len(chunk), remaining)]
+                self.wfile.write(piece)
+                remaining -= len(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def get_prediction(self, prediction_id):
         prediction = self.state.predictions.get(prediction_id)
         if prediction is None:
@@ -360,6 +400,13 @@ class Handler(BaseHTTPRequestHandler):
                 prediction["error"] = "NSFW content detected; try a different prompt"
             elif scenario == "hang":
                 prediction["status"] = "processing"
+            elif scenario == "video":
+                if polls <= self.state.processing_polls:
+                    prediction["status"] = "processing"
+                else:
+                    prediction["status"] = "succeeded"
+                    prediction["output"] = self.base() + "/outputs/%s.mp4" % prediction_id
+                    prediction["metrics"] = {"predict_time": 42.5, "total_time": 44.0}
             elif polls == 1:
                 prediction["status"] = "processing"
             else:
