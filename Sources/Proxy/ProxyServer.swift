@@ -1,3 +1,4 @@
+import Chain
 import Formats
 import Foundation
 import HTTPTypes
@@ -13,9 +14,12 @@ public struct ProxyServer: Sendable {
     let upstream: Upstream
 
     /// Opens a session on `store` (in record and replay mode, a new run).
-    public init(configuration: ProxyConfiguration, store: Store) throws(StoreError) {
+    ///
+    /// - Parameter remote: A shared remote cache: in record mode a local miss is looked up there before any upstream
+    ///   call, and what upstream makes is uploaded after its local commit (docs/REMOTE.md).
+    public init(configuration: ProxyConfiguration, store: Store, remote: RemoteSession? = nil) throws(StoreError) {
         self.configuration = configuration
-        self.session = try ProxySession(store: store, mode: configuration.mode)
+        self.session = try ProxySession(store: store, mode: configuration.mode, remote: remote)
         self.upstream = Upstream(
             replicateBase: configuration.upstreamReplicate, openAIBase: configuration.upstreamOpenAI)
     }

@@ -50,12 +50,16 @@ final class ProxySession: Sendable {
     let store: Store
     let mode: ProxyMode
     let runID: String?
+    /// The shared remote cache, consulted in record mode on a local miss before upstream, and given what upstream
+    /// makes.
+    let remote: RemoteSession?
     private let nextLink = Mutex(0)
     private let inFlight = InFlightCalls()
 
-    init(store: Store, mode: ProxyMode) throws(StoreError) {
+    init(store: Store, mode: ProxyMode, remote: RemoteSession? = nil) throws(StoreError) {
         self.store = store
         self.mode = mode
+        self.remote = mode == .record ? remote : nil
         guard mode != .passthrough else {
             runID = nil
             return
@@ -147,12 +151,65 @@ final class ProxySession: Sendable {
         _ request: ProxyRequest, route: String,
         upstream: @Sendable () async throws(UpstreamReply) -> UpstreamImages
     ) async -> Result<CallOutputs, any Error> {
-        let made: UpstreamImages
-        do { made = try await upstream() } catch { return .failure(error) }
         do {
-            return .success(try commit(request, made, route: route))
+            if let outputs = try await fromRemote(request, route: route) { return .success(outputs) }
         } catch {
             return .failure(error)
+        }
+        let made: UpstreamImages
+        do { made = try await upstream() } catch { return .failure(error) }
+        let outputs: CallOutputs
+        do {
+            outputs = try commit(request, made, route: route)
+        } catch {
+            return .failure(error)
+        }
+        await publish(request, outputs)
+        return .success(outputs)
+    }
+
+    /// Every take of `request` from the remote cache, verified (``RemoteSession/fetch(_:)``) and stored with its hit
+    /// links; `nil` (and nothing stored) when the remote lacks one of them, is down or has none configured.
+    private func fromRemote(_ request: ProxyRequest, route: String) async throws -> CallOutputs? {
+        guard let remote else { return nil }
+        var received: [ReceivedGeneration] = []
+        for key in request.keys {
+            guard let generation = await remote.fetch(key) else { return nil }
+            received.append(generation)
+        }
+        var links: [RunLinkRecord] = []
+        if runID != nil {
+            for (key, item) in zip(request.keys, received) {
+                let (node, position) = nextNode()
+                links.append(
+                    RunLinkRecord(
+                        node: node, position: position, key: key, output: item.generation.output, outcome: .hit,
+                        reason: "\(route): from the remote cache", error: nil))
+            }
+        }
+        let outputs = try store.receive(
+            received, blobs: request.images.map(\.bytes), links: links, runID: runID)
+        var digests: [Digest] = []
+        var images: [[UInt8]] = []
+        for item in received {
+            let digest = outputs[item.generation.key] ?? item.generation.output
+            digests.append(digest)
+            images.append(digest == item.generation.output ? item.bytes : try store.contents(of: digest))
+        }
+        return CallOutputs(
+            digests: digests, images: images, modelVersion: received.first?.generation.modelVersion,
+            usage: received.first?.generation.usage, createdAt: received.first?.generation.createdAt ?? Timestamp.now(),
+            hit: true)
+    }
+
+    /// Uploads what upstream made to the remote cache, after its local commit; a failure only warns.
+    private func publish(_ request: ProxyRequest, _ outputs: CallOutputs) async {
+        guard let remote else { return }
+        for (key, (digest, bytes)) in zip(request.keys, zip(outputs.digests, outputs.images)) {
+            guard let generation = try? store.generation(for: key), generation.output == digest,
+                let mediaType = MediaType.sniff(bytes)
+            else { continue }
+            await remote.publish(generation, bytes: bytes, mediaType: mediaType)
         }
     }
 

@@ -16,10 +16,13 @@ struct ServeCommand: AsyncParsableCommand {
             first line printed is `listening on http://HOST:PORT`. A session in record or replay mode is one run \
             (plan name "framechain serve"); SIGINT or SIGTERM ends it. Listening on a non-loopback address needs \
             --token-file: clients then present that token as their API token, and upstream calls use \
-            REPLICATE_API_TOKEN / OPENAI_API_KEY from the proxy's environment.
+            REPLICATE_API_TOKEN / OPENAI_API_KEY from the proxy's environment. With --remote (or $FRAMECHAIN_REMOTE), \
+            record mode looks a local miss up on the shared remote cache before calling upstream, and uploads \
+            what upstream makes (docs/REMOTE.md).
             """)
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var remoteOptions: RemoteOptions
 
     @Option(
         name: .customLong("listen"),
@@ -97,12 +100,15 @@ struct ServeCommand: AsyncParsableCommand {
                 ].compactMapValues { $0 }
             }
             let store = try global.openStore()
-            let server = try ProxyServer(configuration: configuration, store: store)
+            let remote = try remoteOptions.makeSession()
+            defer { RemoteOptions.printWarnings(of: remote) }
+            let server = try ProxyServer(configuration: configuration, store: store, remote: remote)
             let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
             let mode = configuration.mode.rawValue
             let runID = server.runID
+            let remoteNote = remote.map { "  remote \($0.cache.displayAddress) (\($0.mode.rawValue))" } ?? ""
             try await server.run { port in
-                var line = "listening on http://\(host):\(port)  mode \(mode)"
+                var line = "listening on http://\(host):\(port)  mode \(mode)" + remoteNote
                 if let runID { line += "  run \(runID)" }
                 StandardStream.output.writeLine(line)
             }

@@ -104,7 +104,7 @@ public final class RemoteSession: Sendable {
     }
 
     /// Looks up `key`, downloads its output and verifies both: `nil` on any miss, rejection or failure (noted).
-    func fetch(_ key: Digest) async -> ReceivedGeneration? {
+    public func fetch(_ key: Digest) async -> ReceivedGeneration? {
         guard let record = await record(for: key) else { return nil }
         return try? await output(of: record)
     }
@@ -113,7 +113,7 @@ public final class RemoteSession: Sendable {
 
     /// Uploads a generation and its output (blob first, then the record that names it), unless the remote is not
     /// writable. Failures are noted, never thrown: an upload never fails the command that generated.
-    func publish(_ generation: GenerationRecord, bytes: [UInt8], mediaType: MediaType) async {
+    public func publish(_ generation: GenerationRecord, bytes: [UInt8], mediaType: MediaType) async {
         guard writable else { return }
         do {
             try await cache.putBlob(generation.output, bytes: bytes)
