@@ -183,18 +183,23 @@ struct Execution {
                     var fetching: [(PendingGeneration, ActionRecord)] = []
                     while !ready.isEmpty {
                         var misses: [PendingGeneration] = []
-                        while !ready.isEmpty {
-                            let node = ready.removeFirst()
-                            let (request, cached, reason) = try decide(node)
-                            if let cached {
-                                hits.append(
-                                    recordHit(node, request: request, output: cached.output, mediaType: cached.mediaType))
-                                release(after: node, into: &ready)
-                            } else if followers[request.key] != nil {
-                                followers[request.key]!.append(
-                                    PendingGeneration(node: node, request: request, reason: reason))
-                            } else {
-                                misses.append(PendingGeneration(node: node, request: request, reason: reason))
+                        // With nothing in flight nothing else writes meanwhile, so the lookups share one read
+                        // transaction (one shared-memory lock instead of one per lookup: a warm run of 30,000 links).
+                        try inSnapshot(when: inFlight == 0) {
+                            while !ready.isEmpty {
+                                let node = ready.removeFirst()
+                                let (request, cached, reason) = try decide(node)
+                                if let cached {
+                                    hits.append(
+                                        recordHit(
+                                            node, request: request, output: cached.output, mediaType: cached.mediaType))
+                                    release(after: node, into: &ready)
+                                } else if followers[request.key] != nil {
+                                    followers[request.key]!.append(
+                                        PendingGeneration(node: node, request: request, reason: reason))
+                                } else {
+                                    misses.append(PendingGeneration(node: node, request: request, reason: reason))
+                                }
                             }
                         }
                         // Local misses are looked up on the remote cache, all at once, before any generator call.
@@ -345,6 +350,11 @@ struct Execution {
         for skipped in [pending] + followers {
             try skipDownstream(of: skipped.node, reason: "upstream \(skipped.node) was over budget")
         }
+    }
+
+    /// Runs `body` in one read transaction of the store when `condition` holds, else as it is.
+    private func inSnapshot(when condition: Bool, _ body: () throws -> Void) throws {
+        if condition { try store.readingSnapshot(body) } else { try body() }
     }
 
     /// Appends to `ready` the dependents of `node` whose every input now exists: a frame's next link at once, a clip
