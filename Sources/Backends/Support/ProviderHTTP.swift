@@ -66,7 +66,12 @@ struct ProviderHTTP: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
-    init() {}
+    /// The largest response body this instance accepts (``maxResponseBytes`` unless a test asks for less).
+    let responseLimit: Int
+
+    init(responseLimit: Int = Self.maxResponseBytes) {
+        self.responseLimit = responseLimit
+    }
 
     /// Sends one request and reads the whole response, following up to ``maxRedirects`` redirects.
     ///
@@ -157,7 +162,7 @@ struct ProviderHTTP: Sendable {
                 let key = name.lowercased()
                 names[key] = names[key].map { "\($0), \(value)" } ?? value
             }
-            let collected = try await response.body.collect(upTo: Self.maxResponseBytes)
+            let collected = try await response.body.collect(upTo: responseLimit)
             return HTTPReply(status: Int(response.status.code), headers: names, body: Array(buffer: collected))
         } catch {
             if Task.isCancelled { throw CancellationError() }
