@@ -125,32 +125,14 @@ extension ProviderHTTP {
         _ url: String, to path: String, headers: [(String, String)], timeout: Duration, policy: RetryPolicy,
         provider: String, action: String
     ) async throws -> DownloadReply {
-        var random = SystemRandomNumberGenerator()
-        var attempt = 1
-        while true {
-            let error: GeneratorError
-            do {
-                let reply = try await download(url, to: path, headers: headers, timeout: timeout)
-                if reply.isSuccess { return reply }
-                let body =
-                    (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readData(ofLength: 4096)) ?? Data()
-                error = ProviderFailure.status(
+        try await retrying(timeout: timeout, policy: policy, provider: provider, action: action) {
+            let reply = try await download(url, to: path, headers: headers, timeout: timeout)
+            if reply.isSuccess { return .success(reply) }
+            let body = (try? FileHandle(forReadingFrom: URL(fileURLWithPath: path)).readData(ofLength: 4096)) ?? Data()
+            return .failure(
+                ProviderFailure.status(
                     HTTPReply(status: reply.status, headers: reply.headers, body: Array(body)), from: provider,
-                    context: " \(action)")
-            } catch let failure as HTTPFailure {
-                error = ProviderFailure.exchange(
-                    failure, provider: provider, action: action, timeout: timeout, mayHaveStarted: false)
-            }
-            guard error.isTransient, attempt <= policy.maxRetries,
-                let wait = policy.delay(beforeRetry: attempt, retryAfter: error.retryAfter, using: &random)
-            else {
-                var final = RetryingGenerator.annotated(error, attempts: attempt)
-                final.isTransient = false
-                final.retryAfter = nil
-                throw final
-            }
-            try await Task.sleep(for: wait)
-            attempt += 1
+                    context: " \(action)"))
         }
     }
 }

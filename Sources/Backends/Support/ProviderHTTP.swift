@@ -279,14 +279,28 @@ extension ProviderHTTP {
         _ url: String, headers: [(String, String)], timeout: Duration, policy: RetryPolicy, provider: String,
         action: String
     ) async throws -> HTTPReply {
+        try await retrying(timeout: timeout, policy: policy, provider: provider, action: action) {
+            let reply = try await send(.GET, url, headers: headers, timeout: timeout)
+            return reply.isSuccess
+                ? .success(reply) : .failure(ProviderFailure.status(reply, from: provider, context: " \(action)"))
+        }
+    }
+
+    /// Runs `exchange` (a request safe to repeat) until it succeeds, retrying transient failures per `policy`;
+    /// the final failure is permanent (see ``getRetrying(_:headers:timeout:policy:provider:action:)``).
+    func retrying<Reply>(
+        timeout: Duration, policy: RetryPolicy, provider: String, action: String,
+        _ exchange: () async throws -> Result<Reply, GeneratorError>
+    ) async throws -> Reply {
         var random = SystemRandomNumberGenerator()
         var attempt = 1
         while true {
             let error: GeneratorError
             do {
-                let reply = try await send(.GET, url, headers: headers, timeout: timeout)
-                if reply.isSuccess { return reply }
-                error = ProviderFailure.status(reply, from: provider, context: " \(action)")
+                switch try await exchange() {
+                case .success(let reply): return reply
+                case .failure(let failure): error = failure
+                }
             } catch let failure as HTTPFailure {
                 error = ProviderFailure.exchange(
                     failure, provider: provider, action: action, timeout: timeout, mayHaveStarted: false)
