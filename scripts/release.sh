@@ -11,9 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-swift build -c release --static-swift-stdlib --product framechain
+flags=(-c release --static-swift-stdlib -Xlinker --version-script="$PWD/scripts/release-exports.map")
+swift build "${flags[@]}" --product framechain
 mkdir -p dist
-install -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/framechain" dist/framechain
+install -m 0755 "$(swift build "${flags[@]}" --show-bin-path)/framechain" dist/framechain
 strip dist/framechain
 echo "built dist/framechain ($(du -h dist/framechain | cut -f1))"
 
