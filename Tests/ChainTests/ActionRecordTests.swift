@@ -18,7 +18,7 @@ import Testing
                 output: SHA256.hash(data: Array("output".utf8)), backend: "procedural", model: "procedural-v1",
                 modelVersion: "v9", providerID: "pred-1", usage: #"{"cost":0.04}"#,
                 createdAt: "2026-12-04T10:00:00.000Z",
-                durationMilliseconds: 12, inputs: inputs ?? Self.request.inputs),
+                durationMilliseconds: 12, inputs: inputs ?? Self.request.inputs, cost: 0.04, costBasis: "per_image 0.04"),
             mediaType: .png, size: 6)
     }
 
@@ -32,6 +32,8 @@ import Testing
         #expect(decoded.generation.providerID == "pred-1")
         #expect(decoded.generation.usage == #"{"cost":0.04}"#)
         #expect(decoded.generation.origin == "remote")
+        #expect(decoded.generation.cost == 0.04)
+        #expect(decoded.generation.costBasis == "per_image 0.04")
         #expect(decoded.mediaType == .png)
         #expect(decoded.size == 6)
         // The document is canonical JSON: the same generation always uploads the same bytes.

@@ -35,6 +35,9 @@ public struct ActionRecord: Sendable, Hashable {
         if let usage = generation.usage, let value = try? JSONParser.parse(Array(usage.utf8)) {
             provider["usage"] = value
         }
+        // The cost ledger travels with the generation, so a remote hit knows what it saved.
+        if let cost = generation.cost, cost.isFinite, cost >= 0 { provider["cost"] = .number(cost) }
+        if let basis = generation.costBasis { provider["cost_basis"] = .string(basis) }
         return CanonicalJSON.bytes(
             .object([
                 "format": .string(Self.format),
@@ -102,12 +105,15 @@ public struct ActionRecord: Sendable, Hashable {
         }
         var duration = 0
         if case .number(let number)? = provider["duration_ms"], number >= 0, number < 1e15 { duration = Int(number) }
+        var cost: Double?
+        if case .number(let number)? = provider["cost"], number.isFinite, number >= 0 { cost = number }
         return ActionRecord(
             generation: GenerationRecord(
                 key: key, request: request, output: outputDigest, backend: backend, model: model,
                 modelVersion: string("model_version"), providerID: string("provider_id"),
                 usage: provider["usage"].map(CanonicalJSON.string), createdAt: string("created_at") ?? Timestamp.now(),
-                durationMilliseconds: duration, inputs: inputs, origin: GenerationRecord.remoteOrigin),
+                durationMilliseconds: duration, inputs: inputs, origin: GenerationRecord.remoteOrigin, cost: cost,
+                costBasis: cost == nil ? nil : string("cost_basis")),
             mediaType: mediaType, size: Int(sizeValue))
     }
 }
