@@ -61,38 +61,11 @@ struct BlobStore: Sendable {
     /// A read failure is the user's file's fault (`invalidInput`); a write failure is the store's (`io`).
     func stage(fileAt source: String) throws(StoreError) -> StagedBlob {
         let input = try FileHasher.openRegularFile(source)
-        let (output, temporaryPath) = try makeStagingFile()
-        do throws(StoreError) {
-            var hasher = SHA256()
-            var size = 0
-            var head: [UInt8] = []
-            try FileHasher.forEachChunk(of: input, path: source, readFailure: .invalidInput) {
-                (chunk) throws(StoreError) in
-                if head.count < 12 { head += chunk.prefix(12 - head.count) }
-                hasher.update(bufferPointer: chunk)
-                do throws(Errno) {
-                    try output.write(all: chunk)
-                } catch {
-                    throw StoreError.io("write", temporaryPath, error)
-                }
-                size += chunk.count
-            }
-            do {
-                try output.sync()
-                try output.close()
-            } catch {
-                throw StoreError.io("fsync", temporaryPath, error)
-            }
-            return StagedBlob(
-                digest: hasher.finalize(), size: size, mediaType: MediaType.recognize(head),
-                temporaryPath: temporaryPath)
-        } catch {
-            try? FileSystem.removeFile(temporaryPath)
-            throw error
+        return try stage { (write) throws(StoreError) in
+            try FileHasher.forEachChunk(of: input, path: source, readFailure: .invalidInput, write)
         }
     }
 
-    /// Writes `bytes` into a staging file and fsyncs it.
     /// Stages bytes produced in chunks (a bundle's blob read incrementally), hashing them while they are written.
     ///
     /// - Parameter produce: Calls its argument with each chunk, in order.
@@ -128,6 +101,7 @@ struct BlobStore: Sendable {
         }
     }
 
+    /// Writes `bytes` into a staging file and fsyncs it.
     func stage(bytes: [UInt8]) throws(StoreError) -> StagedBlob {
         let (output, temporaryPath) = try makeStagingFile()
         do throws(Errno) {
