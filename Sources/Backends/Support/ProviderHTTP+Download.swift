@@ -41,48 +41,34 @@ extension ProviderHTTP {
         guard let first = HTTPTarget(url) else { throw HTTPFailure.notSent("not an http(s) URL") }
         let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout / .nanoseconds(1)))
         let initialHeaders = headers
-        return try await withThrowingTaskGroup(of: DownloadReply.self) { group in
-            group.addTask {
-                var target = first
-                var headers = initialHeaders
-                var redirects = 0
-                while true {
-                    var request = HTTPClientRequest(url: target.text)
-                    request.method = .GET
-                    request.headers.add(name: "User-Agent", value: "framechain/\(FrameChainVersion.current)")
-                    for (name, value) in headers { request.headers.add(name: name, value: value) }
-                    let response: HTTPClientResponse
-                    do {
-                        response = try await Self.client.execute(request, deadline: deadline)
-                    } catch {
-                        if Task.isCancelled { throw CancellationError() }
-                        throw Self.classify(error)
-                    }
-                    var names: [String: String] = [:]
-                    for (name, value) in response.headers { names[name.lowercased()] = value }
-                    if [301, 302, 303, 307, 308].contains(Int(response.status.code)), redirects < Self.maxRedirects,
-                        let location = names["location"], let next = HTTPTarget(location, relativeTo: target)
-                    {
-                        redirects += 1
-                        if !next.isSameOrigin(as: target) {
-                            headers.removeAll { $0.0.lowercased() == "authorization" }
-                        }
-                        target = next
-                        continue
-                    }
-                    let size = try await Self.write(response.body, to: path)
-                    return DownloadReply(status: Int(response.status.code), headers: names, size: size)
+        return try await Self.bounded(by: timeout) {
+            var target = first
+            var headers = initialHeaders
+            var redirects = 0
+            while true {
+                var request = HTTPClientRequest(url: target.text)
+                request.method = .GET
+                request.headers.add(name: "User-Agent", value: "framechain/\(FrameChainVersion.current)")
+                for (name, value) in headers { request.headers.add(name: name, value: value) }
+                let response: HTTPClientResponse
+                do {
+                    response = try await Self.client.execute(request, deadline: deadline)
+                } catch {
+                    if Task.isCancelled { throw CancellationError() }
+                    throw Self.classify(error)
                 }
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw HTTPFailure.timedOut
-            }
-            defer { group.cancelAll() }
-            do {
-                return try await group.next()!
-            } catch is CancellationError where !Task.isCancelled {
-                throw HTTPFailure.timedOut
+                var names: [String: String] = [:]
+                for (name, value) in response.headers { names[name.lowercased()] = value }
+                if redirects < Self.maxRedirects,
+                    let next = target.redirected(
+                        status: Int(response.status.code), location: names["location"], headers: &headers)
+                {
+                    redirects += 1
+                    target = next
+                    continue
+                }
+                let size = try await Self.write(response.body, to: path)
+                return DownloadReply(status: Int(response.status.code), headers: names, size: size)
             }
         }
     }

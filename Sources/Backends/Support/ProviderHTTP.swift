@@ -94,10 +94,17 @@ struct ProviderHTTP: Sendable {
         let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout / .nanoseconds(1)))
         // The client's deadline covers the wait for the response head; the race with a timer covers the
         // body as well, so the timeout bounds the whole exchange.
-        return try await withThrowingTaskGroup(of: HTTPReply.self) { group in
-            group.addTask {
-                try await self.following(method, target, headers: headers, body: body, deadline: deadline)
-            }
+        return try await Self.bounded(by: timeout) {
+            try await self.following(method, target, headers: headers, body: body, deadline: deadline)
+        }
+    }
+
+    /// Runs `exchange`, or throws ``HTTPFailure/timedOut`` (cancelling it) once `timeout` has passed.
+    static func bounded<Reply: Sendable>(
+        by timeout: Duration, _ exchange: @escaping @Sendable () async throws -> Reply
+    ) async throws -> Reply {
+        try await withThrowingTaskGroup(of: Reply.self) { group in
+            group.addTask { try await exchange() }
             group.addTask {
                 try await Task.sleep(for: timeout)
                 throw HTTPFailure.timedOut
@@ -123,16 +130,10 @@ struct ProviderHTTP: Sendable {
         var redirects = 0
         while true {
             let reply = try await exchange(method, target.text, headers: headers, body: body, deadline: deadline)
-            guard [301, 302, 303, 307, 308].contains(reply.status), let location = reply.header("location") else {
-                return reply
-            }
-            guard redirects < Self.maxRedirects, let next = HTTPTarget(location, relativeTo: target) else {
-                return reply
-            }
+            guard redirects < Self.maxRedirects,
+                let next = target.redirected(status: reply.status, location: reply.header("location"), headers: &headers)
+            else { return reply }
             redirects += 1
-            if !next.isSameOrigin(as: target) {
-                headers.removeAll { $0.0.lowercased() == "authorization" }
-            }
             if reply.status == 303 || (method == .POST && (reply.status == 301 || reply.status == 302)) {
                 method = .GET
                 body = nil
@@ -232,6 +233,16 @@ struct HTTPTarget: Sendable, Equatable {
 
     func isSameOrigin(as other: HTTPTarget) -> Bool {
         scheme == other.scheme && host == other.host && port == other.port
+    }
+
+    /// Where a reply with `status` and `location` sends the request next, or `nil` when it is not a redirect to
+    /// follow; `headers` lose `Authorization` when the next hop is another origin.
+    func redirected(status: Int, location: String?, headers: inout [(String, String)]) -> HTTPTarget? {
+        guard [301, 302, 303, 307, 308].contains(status), let location,
+            let next = HTTPTarget(location, relativeTo: self)
+        else { return nil }
+        if !next.isSameOrigin(as: self) { headers.removeAll { $0.0.lowercased() == "authorization" } }
+        return next
     }
 }
 
