@@ -70,12 +70,14 @@ final class ProxySession: Sendable {
             "format": .string("framechain.proxy-session/v1"), "mode": .string(mode.rawValue),
             "started_at": .string(started),
         ])
-        let plan = try store.put(bytes: Array(CanonicalJSON.string(description).utf8))
+        let planBytes = Array(CanonicalJSON.string(description).utf8)
+        let plan = try store.put(bytes: planBytes)
         try store.begin(
             run: RunRecord(
                 id: runID, planName: Self.planName, plan: plan.digest, planPath: nil, initialReference: nil,
                 takes: "{}", startedAt: started, finishedAt: nil, status: .running, mode: "proxy-\(mode.rawValue)",
-                processID: Int(getpid())))
+                processID: Int(getpid())),
+            restoringBlobs: { () throws(StoreError) in _ = try store.put(bytes: planBytes) })
         self.runID = runID
     }
 

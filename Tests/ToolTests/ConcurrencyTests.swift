@@ -68,7 +68,9 @@ import Testing
             #expect(try workspace.run(["runs", "delete", try #require(otherID)]).status == 0)
             // gc runs with a grace period of 2 s: everything of the deleted run is older, while a write in progress
             // (a file renamed into place a moment before its row commits) is younger. With --grace 0, gc may take
-            // such a file, or the plan blob a run has just put, and the run stops ("run the command again").
+            // such a file and the run stops ("run the command again"). The deleted run's initial reference is the
+            // same image as this run's, already stored and old: gc may collect it between the run's put and its row,
+            // and the run puts it again (RunStartCollectionTests; CI once failed here before that).
             usleep(2_100_000)
 
             let running = try workspace.launch(["run", plan], milliseconds: 150)

@@ -45,18 +45,25 @@ extension ChainRunner {
                         + "to generate, exceeds --budget \(CostEstimate.format(budget)); nothing was generated")
             }
         }
-        let initial = try loaded.initialReferencePath.map { try store.putIfAbsent(contentsOf: $0).digest }
+        let store = self.store
+        let putBlobs = { () throws(StoreError) -> (initial: Digest?, plan: Digest) in
+            let initial = try loaded.initialReferencePath.map { path throws(StoreError) in
+                try store.putIfAbsent(contentsOf: path).digest
+            }
+            return (initial, try store.put(bytes: loaded.bytes).digest)
+        }
+        let (initial, planBlob) = try putBlobs()
         let prepared = try prepare(loaded.plan, takes: configuration.takes, initialReference: initial)
-        let planBlob = try store.put(bytes: loaded.bytes)
         let runID = Self.makeRunID()
         var takesJSON: [String: JSONValue] = [:]
         for (node, take) in configuration.takes { takesJSON[node.description] = .number(Double(take)) }
         try store.begin(
             run: RunRecord(
-                id: runID, planName: loaded.plan.name, plan: planBlob.digest, planPath: loaded.path,
+                id: runID, planName: loaded.plan.name, plan: planBlob, planPath: loaded.path,
                 initialReference: initial, takes: CanonicalJSON.string(.object(takesJSON)), startedAt: Timestamp.now(),
                 finishedAt: nil, status: .running, mode: configuration.offline ? "offline" : "generate",
-                processID: Int(getpid())))
+                processID: Int(getpid())),
+            restoringBlobs: { () throws(StoreError) in _ = try putBlobs() })
 
         var execution = Execution(
             runner: self, prepared: prepared, runID: runID,
