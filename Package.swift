@@ -32,7 +32,9 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
-        .target(name: "Store", dependencies: ["CSQLite", "CCrypto"]),
+        // syncfs(2), which the Glibc module leaves out (a declaration only; nothing to link).
+        .systemLibrary(name: "CFileSystem"),
+        .target(name: "Store", dependencies: ["CSQLite", "CCrypto", "CFileSystem"]),
         // JSON (strict parser, RFC 8785) and imaging (PNG, zlib): pure formats that Chain, Backends and
         // later the proxy all read and write; no I/O beyond zlib.
         .target(name: "Formats", dependencies: ["CZlib"]),

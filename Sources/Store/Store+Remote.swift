@@ -37,27 +37,15 @@ extension Store {
         _ generations: [ReceivedGeneration], blobs extra: [[UInt8]] = [], run: RunRecord? = nil,
         links: [RunLinkRecord] = [], runID: String? = nil
     ) throws(StoreError) -> [Digest: Digest] {
-        // Staging is a write and an fsync per blob: done on several threads at once, the fsyncs overlap (a batch of
-        // 300 small blobs stores in a fraction of the time of one after the other).
         let contents = generations.map(\.bytes) + extra
-        let results = Mutex([Result<StagedBlob, StoreError>?](repeating: nil, count: contents.count))
-        let blobStore = self.blobs
-        DispatchQueue.concurrentPerform(iterations: min(8, contents.count)) { worker in
-            for index in stride(from: worker, to: contents.count, by: min(8, contents.count)) {
-                let result = Result { () throws(StoreError) in try blobStore.stage(bytes: contents[index]) }
-                results.withLock { $0[index] = result }
-            }
-        }
-        let outcomes = results.withLock { $0 }.map { $0! }
-        let staged = outcomes.compactMap { try? $0.get() }
+        let staged = try stageBatch(contents)
         do throws(StoreError) {
-            for outcome in outcomes { _ = try outcome.get() }
             for (received, blob) in zip(generations, staged) where blob.digest != received.generation.output {
                 throw StoreError(
                     code: .integrity,
                     message: "the bytes received for \(received.generation.output) hash to \(blob.digest)")
             }
-            try self.blobs.publish(staged)
+            try publishBatch(staged)
         } catch {
             self.blobs.discard(staged)
             throw error
@@ -111,4 +99,51 @@ extension Store {
             return outputs
         }
     }
+
+    /// Writes a batch of blobs to staging files, durably.
+    ///
+    /// A large batch on Linux is written without an fsync per file and then made durable by one `syncfs(2)` of the
+    /// store's file system: 300 small blobs from a remote cost two syncs instead of 300 fsyncs plus one per shard
+    /// directory. A small batch (where a whole-file-system sync could cost more than it saves when other programs
+    /// have much unwritten), or a system without `syncfs`, fsyncs each file on eight threads, so that the fsyncs
+    /// overlap. Either way every staged file is on stable storage before it is renamed into place.
+    private func stageBatch(_ contents: [[UInt8]]) throws(StoreError) -> [StagedBlob] {
+        let deferSync = contents.count >= Self.syncfsBatchSize && BlobStore.canSyncFileSystem
+        let results = Mutex([Result<StagedBlob, StoreError>?](repeating: nil, count: contents.count))
+        let blobStore = self.blobs
+        // Without fsyncs to overlap, one thread is faster: creating files in the one staging directory takes its
+        // lock, and eight threads spin on it (`perf`: a quarter of a 300-blob batch's time in rwsem_spin_on_owner).
+        let workers = deferSync ? 1 : min(8, contents.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in stride(from: worker, to: contents.count, by: workers) {
+                let result = Result { () throws(StoreError) in
+                    try blobStore.stage(bytes: contents[index], sync: !deferSync)
+                }
+                results.withLock { $0[index] = result }
+            }
+        }
+        let outcomes = results.withLock { $0 }.map { $0! }
+        let staged = outcomes.compactMap { try? $0.get() }
+        do throws(StoreError) {
+            for outcome in outcomes { _ = try outcome.get() }
+            if deferSync { try blobStore.syncFileSystem() }
+        } catch {
+            blobStore.discard(staged)
+            throw error
+        }
+        return staged
+    }
+
+    /// Renames a staged batch into place; after a large batch one `syncfs(2)` makes the new names durable in place
+    /// of an fsync per shard directory (see ``stageBatch(_:)``).
+    private func publishBatch(_ staged: [StagedBlob]) throws(StoreError) {
+        guard staged.count >= Self.syncfsBatchSize && BlobStore.canSyncFileSystem else {
+            return try blobs.publish(staged)
+        }
+        try blobs.publish(staged, syncDirectories: false)
+        try blobs.syncFileSystem()
+    }
+
+    /// From how many blobs on a batch is made durable with `syncfs(2)` rather than fsyncs.
+    static let syncfsBatchSize = 16
 }

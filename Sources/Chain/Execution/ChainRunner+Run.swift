@@ -125,6 +125,11 @@ struct Execution {
     private var overBudget = 0
 
     var links: [NodeID: RunLink] = [:]
+    /// Downloads of remote outputs, started as soon as their action records arrive, so that they overlap the
+    /// walk of the chains through the records (``startDownload(of:)``); awaited by ``receiveRemoteOutputs``.
+    var downloads: [Digest: Task<ReceivedGeneration?, Never>] = [:]
+    /// Eight downloads at once, the others queued.
+    let downloadSlots = TransferSlots(limit: 8)
     private var regenerated: Set<NodeID> = []
     var counts = RunProgress(done: 0, total: 0, hits: 0, generating: 0, generated: 0, failed: 0)
 
@@ -220,6 +225,7 @@ struct Execution {
                                     outcome: .hit, reason: nil, error: nil, prompt: pending.request.prompt,
                                     mediaType: record.mediaType, fetched: true)
                                 fetching.append((pending, record))
+                                startDownload(of: record)
                                 release(after: pending.node, into: &ready)
                             } else if followers[pending.request.key] != nil {
                                 followers[pending.request.key]!.append(pending)

@@ -17,8 +17,21 @@ extension Execution {
         }
     }
 
-    /// Downloads the outputs of the links decided from remote records (up to 8 at once), verifies each, and stores
-    /// what verified with the run's links in one transaction, before anything that needs them is generated.
+    /// Starts downloading (and verifying) the output an action record names, unless it is already on its way.
+    ///
+    /// The download runs beside the walk through the records: the links after this one are decided from its record
+    /// alone, so the chains go on while the bytes come. Eight run at once (``downloadSlots``); the others wait
+    /// their turn before they start.
+    mutating func startDownload(of record: ActionRecord) {
+        guard let remote = runner.remote, downloads[record.generation.key] == nil else { return }
+        let slots = downloadSlots
+        downloads[record.generation.key] = Task {
+            await slots.run { Task.isCancelled ? nil : try? await remote.output(of: record) }
+        }
+    }
+
+    /// Awaits the downloads of the links decided from remote records, and stores what verified with the run's links
+    /// in one transaction, before anything that needs them is generated.
     ///
     /// A link whose output does not arrive or verify is generated instead, and the links decided after it (their
     /// keys came from its recorded output) are forgotten: they are decided again once it is generated.
@@ -27,24 +40,16 @@ extension Execution {
         _ fetched: [(PendingGeneration, ActionRecord)], waiting: inout [PendingGeneration],
         followers: inout [Digest: [PendingGeneration]]
     ) async throws -> Set<NodeID> {
-        guard let remote = runner.remote else { return [] }
-        var unique: [Digest: ActionRecord] = [:]
-        for (_, record) in fetched { unique[record.generation.key] = record }
-        let records = Array(unique.values)
-        let received: [Digest: ReceivedGeneration] = await withTaskGroup(of: ReceivedGeneration?.self) { group in
-            var next = 0
-            func start() {
-                let record = records[next]
-                group.addTask { try? await remote.output(of: record) }
-                next += 1
+        for (_, record) in fetched { startDownload(of: record) }
+        let tasks = fetched.compactMap { downloads.removeValue(forKey: $0.1.generation.key) }
+        let received = await withTaskCancellationHandler {
+            var received: [Digest: ReceivedGeneration] = [:]
+            for task in tasks {
+                if let generation = await task.value { received[generation.generation.key] = generation }
             }
-            while next < min(8, records.count) { start() }
-            var result: [Digest: ReceivedGeneration] = [:]
-            for await generation in group {
-                if let generation { result[generation.generation.key] = generation }
-                if next < records.count { start() }
-            }
-            return result
+            return received
+        } onCancel: {
+            for task in tasks { task.cancel() }
         }
         // Everything downstream of a link whose output did not come is decided again later.
         let failed = fetched.map(\.0).filter { received[$0.request.key] == nil }

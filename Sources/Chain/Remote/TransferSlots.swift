@@ -1,0 +1,25 @@
+/// At most `limit` transfers at once; the others wait their turn, in order, before they start (so that a request's
+/// deadline covers its transfer only, never the wait behind the others).
+actor TransferSlots {
+    private let limit: Int
+    private var inUse = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) {
+        precondition(limit > 0, "a transfer needs at least one slot")
+        self.limit = limit
+    }
+
+    /// Runs `body` in a slot, waiting for one first when all are taken.
+    func run<T: Sendable>(_ body: @Sendable () async -> T) async -> T {
+        if inUse < limit {
+            inUse += 1
+        } else {
+            // The slot is handed over by the finishing transfer (`inUse` stays as it is).
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        let value = await body()
+        if waiting.isEmpty { inUse -= 1 } else { waiting.removeFirst().resume() }
+        return value
+    }
+}
