@@ -12,12 +12,12 @@ extension Store {
     /// A concurrent `gc` may collect such a blob between the put and this insert: a blob that was already stored
     /// keeps its old `created_at`, so the grace period does not cover it, and until the run's row exists nothing
     /// references it. The insert therefore checks, inside its write transaction, that the blobs are still in place
-    /// (gc removes rows and files only inside its own); if one went, `store` puts them again and the insert is
+    /// (gc removes rows and files only inside its own); if one went, `putAgain` puts them again and the insert is
     /// retried, so the run starts rather than stopping with a foreign-key failure.
     /// - Parameters:
     ///   - run: The run to record; its `plan` and `initialReference` name the blobs it refers to.
-    ///   - store: Puts the run's blobs again (the same bytes). Without it, a collected blob is an error.
-    public func begin(run: RunRecord, restoringBlobs store: (() throws(StoreError) -> Void)? = nil)
+    ///   - putAgain: Puts the run's blobs again (the same bytes). Without it, a collected blob is an error.
+    public func begin(run: RunRecord, restoringBlobs putAgain: (() throws(StoreError) -> Void)? = nil)
         throws(StoreError)
     {
         let referenced = [run.plan] + (run.initialReference.map { [$0] } ?? [])
@@ -39,13 +39,13 @@ extension Store {
                 return nil
             }
             guard let missing else { return }
-            guard let store, attempt < Self.beginAttempts else {
+            guard let putAgain, attempt < Self.beginAttempts else {
                 throw StoreError(
                     code: .notFound,
                     message: "blob \(missing) of run \(run.id) was removed before the run started (by a concurrent "
                         + "gc?); run the command again")
             }
-            try store()
+            try putAgain()
         }
     }
 
