@@ -26,6 +26,11 @@ struct ProxyRoutes: Sendable {
         router.post("/v1/predictions/:id/cancel") { request, context in
             await getPrediction(request, id: context.parameters.get("id") ?? "")
         }
+        router.get("/v1/models/:owner/:name/versions/:version") { request, context in
+            await getModelVersion(
+                request, owner: context.parameters.get("owner") ?? "", name: context.parameters.get("name") ?? "",
+                version: context.parameters.get("version") ?? "")
+        }
         router.post("/v1/files") { request, _ in await createFile(request) }
         router.get("/v1/files/:id") { request, context in await getFile(request, id: context.parameters.get("id") ?? "")
         }

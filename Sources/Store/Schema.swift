@@ -95,6 +95,19 @@ enum Schema {
                 ALTER TABLE generations ADD COLUMN cost_basis TEXT;
                 """)
         }
+        // Documents of a provider's API that `framechain serve` keeps so that it can answer reads without the network
+        // (a Replicate model version, which the replicate client asks for after a create by version); the bytes are
+        // a blob (docs/PROXY.md).
+        migrator.register("v2-provider-documents") { db in
+            try db.execute(
+                """
+                CREATE TABLE provider_documents (
+                    address    TEXT PRIMARY KEY NOT NULL,
+                    body       TEXT NOT NULL REFERENCES blobs(digest),
+                    fetched_at TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }()
 }

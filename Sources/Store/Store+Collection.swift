@@ -69,8 +69,9 @@ extension Store {
     // MARK: - Collecting garbage
 
     /// Removes what nothing references: blobs not referenced by `generations.output`, `generation_inputs`,
-    /// `runs.plan`, `runs.initial_reference` or `run_links.output`; correctly named blob files without a row; and
-    /// staging files in `tmp/` whose writer process is gone. Only things older than the grace period go.
+    /// `runs.plan`, `runs.initial_reference`, `run_links.output` or `provider_documents.body`; correctly named blob
+    /// files without a row; and staging files in `tmp/` whose writer process is gone. Only things older than the
+    /// grace period go.
     ///
     /// Rows are removed, and their files moved aside, inside one write transaction, so a concurrent writer can
     /// never record a blob whose file gc is removing; the files are deleted after the commit, and a gc killed at
@@ -135,6 +136,7 @@ extension Store {
                 AND digest NOT IN (SELECT plan FROM runs)
                 AND digest NOT IN (SELECT initial_reference FROM runs WHERE initial_reference IS NOT NULL)
                 AND digest NOT IN (SELECT output FROM run_links WHERE output IS NOT NULL)
+                AND digest NOT IN (SELECT body FROM provider_documents)
                 ORDER BY digest
                 """, arguments: [cutoff]
             ) { row in

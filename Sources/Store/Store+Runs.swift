@@ -9,48 +9,71 @@
 extension Store {
     /// Records the start of a run whose plan (and initial reference) blobs the caller has just put.
     ///
-    /// A concurrent `gc` may collect such a blob between the put and this insert: a blob that was already stored
-    /// keeps its old `created_at`, so the grace period does not cover it, and until the run's row exists nothing
-    /// references it. The insert therefore checks, inside its write transaction, that the blobs are still in place
-    /// (gc removes rows and files only inside its own); if one went, `putAgain` puts them again and the insert is
-    /// retried, so the run starts rather than stopping with a foreign-key failure.
+    /// A concurrent `gc` may collect such a blob between the put and this insert (see
+    /// ``insert(referencing:what:putAgain:_:)``); `putAgain` puts them again, and the run starts rather than
+    /// stopping with a foreign-key failure.
     /// - Parameters:
     ///   - run: The run to record; its `plan` and `initialReference` name the blobs it refers to.
     ///   - putAgain: Puts the run's blobs again (the same bytes). Without it, a collected blob is an error.
     public func begin(run: RunRecord, restoringBlobs putAgain: (() throws(StoreError) -> Void)? = nil)
         throws(StoreError)
     {
-        let referenced = [run.plan] + (run.initialReference.map { [$0] } ?? [])
+        try insert(
+            referencing: [run.plan] + (run.initialReference.map { [$0] } ?? []), what: "run \(run.id)",
+            putAgain: putAgain
+        ) { db in
+            try db.execute(
+                "INSERT INTO runs (\(RunRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    run.id, run.planName, run.plan, run.planPath, run.initialReference, run.takes, run.startedAt,
+                    run.finishedAt, run.status.rawValue, run.mode, run.processID,
+                ])
+        }
+    }
+
+    /// Inserts a row that references blobs the caller has just put, in a write transaction that first checks the
+    /// blobs are still in place.
+    ///
+    /// A blob that was already stored keeps its old `created_at`, so gc's grace period does not cover it, and
+    /// until the new row exists nothing references it: a concurrent `gc` may collect it between the put and the
+    /// insert. gc removes rows and files only inside its own write transaction, so a check inside this one is
+    /// decisive; if a blob went, `putAgain` puts the blobs again and the insert is tried again (at most
+    /// ``insertAttempts`` times).
+    /// - Parameters:
+    ///   - digests: The blobs the row references.
+    ///   - what: The row, for the error message (`run 2026…`).
+    ///   - putAgain: Puts the blobs again. Without it, a collected blob is an error.
+    ///   - insert: Inserts the row.
+    /// - Throws: ``StoreError`` `notFound` naming the blob when it is still gone after the last attempt.
+    func insert(
+        referencing digests: [Digest], what: String, putAgain: (() throws(StoreError) -> Void)?,
+        _ insert: (Database) throws -> Void
+    ) throws(StoreError) {
         let blobs = self.blobs
-        for attempt in 1...Self.beginAttempts {
+        for attempt in 1...Self.insertAttempts {
             let missing: Digest? = try write { db in
-                for digest in referenced
+                for digest in digests
                 where try db.row("SELECT 1 FROM blobs WHERE digest = ?", digest) == nil
                     || !FileSystem.exists(blobs.path(for: digest))
                 {
                     return digest
                 }
-                try db.execute(
-                    "INSERT INTO runs (\(RunRecord.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    arguments: [
-                        run.id, run.planName, run.plan, run.planPath, run.initialReference, run.takes, run.startedAt,
-                        run.finishedAt, run.status.rawValue, run.mode, run.processID,
-                    ])
+                try insert(db)
                 return nil
             }
             guard let missing else { return }
-            guard let putAgain, attempt < Self.beginAttempts else {
+            guard let putAgain, attempt < Self.insertAttempts else {
                 throw StoreError(
                     code: .notFound,
-                    message: "blob \(missing) of run \(run.id) was removed before the run started (by a concurrent "
-                        + "gc?); run the command again")
+                    message: "blob \(missing) of \(what) was removed before it was recorded (by a concurrent gc?); "
+                        + "run the command again")
             }
             try putAgain()
         }
     }
 
-    /// How often ``begin(run:restoringBlobs:)`` puts a collected blob again before it gives up.
-    static let beginAttempts = 3
+    /// How often ``insert(referencing:what:putAgain:_:)`` puts a collected blob again before it gives up.
+    static let insertAttempts = 3
 
     /// Records links of a run in one transaction (cache hits are recorded in batches).
     public func record(links: [RunLinkRecord], runID: String) throws(StoreError) {

@@ -292,6 +292,7 @@ extension Store {
             ("SELECT id, plan FROM runs", "runs.plan"),
             ("SELECT id, initial_reference FROM runs WHERE initial_reference IS NOT NULL", "runs.initial_reference"),
             ("SELECT run_id || ':' || node, output FROM run_links WHERE output IS NOT NULL", "run_links.output"),
+            ("SELECT address, body FROM provider_documents", "provider_documents.body"),
         ]
         for reference in references {
             try db.forEachRow(reference.sql) { row in

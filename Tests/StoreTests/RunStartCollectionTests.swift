@@ -45,7 +45,7 @@ import Testing
             _ = try store.collectGarbage(CollectionPolicy(graceSeconds: 0))
             let error = #expect(throws: StoreError.self) { try store.begin(run: record("r1", plan: plan)) }
             #expect(error?.code == .notFound)
-            #expect(error?.message.contains("blob \(plan) of run r1 was removed before the run started") == true)
+            #expect(error?.message.contains("blob \(plan) of run r1 was removed before it was recorded") == true)
             #expect(try store.runs().isEmpty)
         }
     }

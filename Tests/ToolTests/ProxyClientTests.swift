@@ -214,3 +214,58 @@ func filesContaining(_ needle: [UInt8], under root: String) throws -> [String] {
         return (0...(bytes.count - needle.count)).contains { bytes[$0..<$0 + needle.count].elementsEqual(needle) }
     }
 }
+
+extension ProxyClientTests {
+    /// `replicate.run("owner/name:<version>")`, the pinned form careful pipelines use, reads the model version after
+    /// the create: the proxy fetches it once, keeps it, and answers it from the store afterwards and in replay.
+    @Test(.enabled(if: ProxyVenv.shouldRun))
+    func aPinnedVersionRecordsOnceAndReplaysOffline() throws {
+        try #require(ProxyVenv.available, "CI=true but \(ProxyVenv.directory) has no replicate/openai")
+        let version = String(repeating: "f0a9d34b", count: 8)
+        let reference = "google/nano-banana:\(version)"
+        let versionPath = "/v1/models/google/nano-banana/versions/\(version)"
+        try withTemporaryDirectory { directory in
+            let stand = try FakeProviderServer()
+            let store = "\(directory)/store"
+            let upstream = ["--upstream-replicate", stand.baseURL]
+            func run(_ proxy: ServeProcess, _ prompt: String, _ out: String) throws -> (status: Int32, output: String) {
+                try ProxyScripts.run(
+                    python: ProxyVenv.python, "version_script.py", [reference, prompt, "\(directory)/\(out)"],
+                    environment: [
+                        "REPLICATE_BASE_URL": proxy.baseURL, "REPLICATE_API_TOKEN": Self.replicateToken,
+                        "REPLICATE_POLL_INTERVAL": "0.05",
+                    ])
+            }
+            let recorder = try ServeProcess(["--store", store] + upstream, scratch: directory)
+            let first = try run(recorder, "a lighthouse", "first.png")
+            #expect(first.status == 0, "\(first.output)")
+            #expect(try stand.requests("POST") { $0 == "/v1/predictions" }.count == 1)
+            #expect(try stand.requests("GET") { $0 == versionPath }.count == 1)
+            // Again: the prediction and the version both come from the store.
+            let second = try run(recorder, "a lighthouse", "second.png")
+            #expect(second.status == 0, "\(second.output)")
+            #expect(try readFile("\(directory)/second.png") == readFile("\(directory)/first.png"))
+            #expect(try stand.requests("POST") { $0 == "/v1/predictions" }.count == 1)
+            #expect(try stand.requests("GET") { $0 == versionPath }.count == 1)
+            try recorder.stop()
+            stand.stop()
+
+            // gc keeps the kept version (its blob is referenced), and verify accepts the store.
+            let gc = try runFramechain(["gc", "--grace", "0", "--store", store], scratch: directory)
+            #expect(gc.status == 0, "\(gc.error)")
+            #expect(try runFramechain(["verify", "--store", store], scratch: directory).status == 0)
+
+            // Replay with the upstream gone: byte for byte; a version never fetched is a clear miss.
+            let replayer = try ServeProcess(["--store", store, "--mode", "replay"] + upstream, scratch: directory)
+            let replay = try run(replayer, "a lighthouse", "replay.png")
+            #expect(replay.status == 0, "\(replay.output)")
+            #expect(try readFile("\(directory)/replay.png") == readFile("\(directory)/first.png"))
+            let other = try LocalHTTP.request(
+                port: replayer.port, method: "GET", path: "/v1/models/google/nano-banana/versions/0123abcd")
+            #expect(other.status == 404)
+            #expect(String(decoding: other.body, as: UTF8.self).contains("was never fetched through this proxy"))
+            try replayer.stop()
+            #expect(try filesContaining(Array(Self.replicateToken.utf8), under: store).isEmpty)
+        }
+    }
+}

@@ -249,6 +249,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, raw=image, content_type="image/png")
         if path.startswith("/v1/predictions/"):
             return self.get_prediction(path[len("/v1/predictions/"):])
+        if path.startswith("/v1/models/") and "/versions/" in path:
+            # A model version (API-CONTRACTS §1): what the replicate client reads after a create by version.
+            owner_name, version_id = path[len("/v1/models/"):].split("/versions/", 1)
+            return self.send(200, {
+                "id": version_id, "created_at": "2025-08-26T00:00:00.000000Z", "cog_version": "0.16.0",
+                "openapi_schema": {"components": {"schemas": {"Output": {"type": "string", "format": "uri"}}}},
+            })
         if path.startswith("/v1/files/"):
             file_id = path[len("/v1/files/"):]
             if file_id in self.state.files:
