@@ -144,6 +144,6 @@ extension Store {
         try blobs.syncFileSystem()
     }
 
-    /// From how many blobs on a batch is made durable with `syncfs(2)` rather than fsyncs.
+    /// The smallest batch that is made durable with `syncfs(2)` rather than with fsyncs.
     static let syncfsBatchSize = 16
 }
