@@ -64,7 +64,13 @@ struct ExportVideoCommand: AsyncParsableCommand {
             defer { try? FileManager.default.removeItem(atPath: joined) }
             let clock = ContinuousClock()
             let started = clock.now
-            try await FFmpegClipGenerator.concatenate(inputs.map { store.path(of: $0) }, into: joined, program: ffmpeg)
+            do {
+                try await FFmpegClipGenerator.concatenate(
+                    inputs.map { store.path(of: $0) }, into: joined, program: ffmpeg)
+            } catch let error as GeneratorError {
+                // ffmpeg missing or failing is a runtime failure (exit 1), not bad input.
+                throw ExportVideoFailure(message: "ffmpeg could not join the clips: \(error.message)")
+            }
             let elapsed = clock.now - started
             let (digest, output) = try store.commit(generatedFileAt: joined) { digest in
                 GenerationRecord(
@@ -78,4 +84,10 @@ struct ExportVideoCommand: AsyncParsableCommand {
         }
         StandardStream.output.writeLine("\(out): \(digest) (\(cached ? "cached" : "joined"))")
     }
+}
+
+/// ffmpeg could not join the clips (missing, or it failed): exit status 1.
+struct ExportVideoFailure: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }

@@ -276,4 +276,27 @@ import Testing
             #expect(verify.status == 0, "\(verify.outputText)")
         }
     }
+
+    /// The README's commands as printed: the default store, `.framechain`, is a relative path, and ffmpeg reads the
+    /// clips from a list file in another directory.
+    @Test(.enabled(if: ExternalTools.available("ffmpeg", "ffprobe"), "ffmpeg is not installed"))
+    func exportVideoWorksWithTheDefaultRelativeStore() throws {
+        try withTemporaryDirectory { dir in
+            _ = try writePlan(in: dir)
+            let run = try runFramechain(["run", "plans/video.json"], scratch: dir, workingDirectory: dir)
+            #expect(run.status == 0, "\(run.error)")
+            // A failing ffmpeg is a runtime failure: exit 1, and no file.
+            let broken = try runFramechain(
+                ["export-video", "plans/video.json", "--out", "broken.mp4", "--ffmpeg", "/bin/false"], scratch: dir,
+                workingDirectory: dir)
+            #expect(broken.status == 1, "\(broken.error)")
+            #expect(broken.error.contains("ffmpeg could not join the clips"), "\(broken.error)")
+            #expect(!FileManager.default.fileExists(atPath: dir + "/broken.mp4"))
+            let export = try runFramechain(
+                ["export-video", "plans/video.json", "--out", "ad.mp4"], scratch: dir, workingDirectory: dir)
+            #expect(export.status == 0, "\(export.error)")
+            #expect(export.outputText.hasSuffix("(joined)\n"))
+            #expect(try readFile(dir + "/ad.mp4").count > 1000)
+        }
+    }
 }

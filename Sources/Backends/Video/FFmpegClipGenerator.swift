@@ -166,8 +166,14 @@ public struct FFmpegClipGenerator: Generator {
     ) async throws {
         let list = output + ".list"
         defer { try? FileManager.default.removeItem(atPath: list) }
-        // The concat demuxer's list: one `file '<path>'` line per clip, with `'` written as `'\''`.
-        let text = clips.map { "file '" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'\n" }.joined()
+        // The concat demuxer's list: one `file '<path>'` line per clip, with `'` written as `'\''`. ffmpeg resolves a
+        // relative path against the list's directory, not the working directory, so every path is made absolute
+        // (a store given as `.framechain`, the default, has relative blob paths).
+        let workingDirectory = FileManager.default.currentDirectoryPath
+        let text = clips.map { clip in
+            let path = clip.hasPrefix("/") ? clip : workingDirectory + "/" + clip
+            return "file '" + path.replacingOccurrences(of: "'", with: "'\\''") + "'\n"
+        }.joined()
         guard FileManager.default.createFile(atPath: list, contents: Data(text.utf8)) else {
             throw GeneratorError("cannot write \(list) for ffmpeg")
         }
