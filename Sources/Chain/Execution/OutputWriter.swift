@@ -27,7 +27,8 @@ package struct OutputWriter {
     /// - Parameters:
     ///   - missing: Outputs known to be absent from the store: their links get `"file": null` and
     ///     `"missing": true` instead of a file (used by `replay`).
-    /// - Throws: ``StoreError`` when a blob is missing or corrupt, or a file cannot be written.
+    /// - Throws: ``StoreError`` when a blob is missing or corrupt (a corrupt one is moved aside, so that the next run
+    ///   regenerates it), or a file cannot be written.
     package func write(
         runID: String, planName: String, status: RunStatus, links: [RunLink], to directory: String,
         missing: Set<Digest> = []
@@ -52,7 +53,19 @@ package struct OutputWriter {
                 let stored = link.mediaType == nil ? try store.blob(for: output)?.mediaType : nil
                 let mediaType = link.mediaType ?? stored ?? .png
                 let name = link.node.fileName(extension: mediaType.fileExtension)
-                try store.copy(output, toFileAt: directory + "/" + name)
+                let path = directory + "/" + name
+                if case .failure(let error) = Result(catching: { () throws(StoreError) in
+                    try store.copy(output, toFileAt: path)
+                }) {
+                    guard error.code == .integrity else { throw error }
+                    // As with a damaged input: move the file aside, so that the next run finds the output missing
+                    // and regenerates it instead of failing here again.
+                    try? store.quarantine(output)
+                    throw StoreError(
+                        code: .integrity,
+                        message: "\(error.message) (the output of \(link.node)); it was moved aside, and the next "
+                            + "run regenerates it")
+                }
                 entry["file"] = .string(name)
             }
             if let error = link.error { entry["error"] = .string(error) }
