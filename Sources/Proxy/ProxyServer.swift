@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdCore
 import NIOCore
 import Store
+import Synchronization
 
 /// `framechain serve`: the Replicate predictions API and the OpenAI images API, answered from the store.
 public struct ProxyServer: Sendable {
@@ -39,18 +40,47 @@ public struct ProxyServer: Sendable {
         api.register(on: router)
         var http1 = HTTP1Channel.Configuration()
         http1.idleTimeout = .seconds(Int64(configuration.idleTimeoutSeconds))
+        let listening = Atomic(false)
         let app = Application(
             router: router, server: .http1(configuration: http1),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) })
-        defer { session.finish() }
+            onServerRunning: { channel in
+                listening.store(true, ordering: .sequentiallyConsistent)
+                await onListening(channel.localAddress?.port ?? 0)
+            })
         do {
             try await app.runService()
         } catch {
             await upstream.shutdown()
+            guard listening.load(ordering: .sequentiallyConsistent) else {
+                // Nothing was served: no run is left behind, and the error names the address.
+                session.abandon()
+                throw ListenError(host: configuration.host, port: configuration.port, cause: error)
+            }
+            session.finish()
             throw error
         }
+        session.finish()
         await upstream.shutdown()
+    }
+}
+
+/// The server could not listen on its address.
+public struct ListenError: Error, CustomStringConvertible {
+    let host: String
+    let port: Int
+    let cause: any Error
+
+    public var description: String {
+        let address = host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+        if let io = cause as? IOError, io.errnoCode == EADDRINUSE {
+            return "cannot listen on \(address): the address is already in use (another framechain serve? pick a "
+                + "free port with --listen \(host.contains(":") ? "[\(host)]" : host):PORT, or :0 for any)"
+        }
+        if let io = cause as? IOError, io.errnoCode == EACCES {
+            return "cannot listen on \(address): permission denied (ports below 1024 need privileges)"
+        }
+        return "cannot listen on \(address): \(cause)"
     }
 }
 

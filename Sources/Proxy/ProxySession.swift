@@ -87,6 +87,13 @@ final class ProxySession: Sendable {
         try? store.finish(runID: runID, status: .succeeded)
     }
 
+    /// Removes the session's run when the server never listened (its address was taken): nothing happened in it.
+    func abandon() {
+        guard let runID else { return }
+        try? store.finish(runID: runID, status: .failed)
+        try? store.deleteRuns([runID])
+    }
+
     private func nextNode() -> (node: String, position: Int) {
         let position = nextLink.withLock { value in
             defer { value += 1 }

@@ -295,6 +295,20 @@ import Testing
         }
     }
 
+    @Test func anAddressInUseIsNamedAndLeavesNoRun() throws {
+        try Self.withProxy { directory, _, proxy in
+            let store = "\(directory)/second"
+            let refused = try runFramechain(
+                ["serve", "--listen", "127.0.0.1:\(proxy.port)", "--store", store], scratch: directory)
+            #expect(refused.status == 1)
+            #expect(
+                refused.error.contains("cannot listen on 127.0.0.1:\(proxy.port): the address is already in use"),
+                "\(refused.error)")
+            let runs = try runFramechain(["runs", "--store", store], scratch: directory)
+            #expect(runs.outputText.contains("0 run(s)"), "\(runs.outputText)")
+        }
+    }
+
     @Test func withATokenFileClientsMustPresentItAndUpstreamGetsTheProxysToken() throws {
         try withTemporaryDirectory { directory in
             try writeFile("\(directory)/token", Array("proxy-client-token\n".utf8))
