@@ -31,6 +31,9 @@ final class Upstream: Sendable {
         configuration.redirectConfiguration = .disallow
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(10), read: timeout)
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        // A refused connection is a 502 at once, not after the connect timeout's worth of retries: the proxy never
+        // retries, the client's own policy does.
+        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -68,6 +71,7 @@ final class Upstream: Sendable {
     /// A short description of a transport error that never quotes headers.
     static func describe(_ error: any Error) -> String {
         if let error = error as? HTTPClientError { return error.shortDescription }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
         return String(describing: type(of: error))
     }
 
