@@ -51,7 +51,8 @@ struct LineageCommand: AsyncParsableCommand {
             let runReference = String(target[..<colon])
             let nodeText = target[target.index(after: colon)...]
             guard let node = NodeID(parsing: nodeText) else {
-                throw StoreError(code: .invalidInput, message: "'\(nodeText)' is not a node id (ref/1, start/2, end/3)")
+                throw StoreError(
+                    code: .invalidInput, message: "'\(nodeText)' is not a node id (ref/1, start/2, end/3, clip/4)")
             }
             let run = try store.resolveRun(runReference)
             guard let link = try store.links(ofRun: run.id).first(where: { $0.node == node.description }) else {

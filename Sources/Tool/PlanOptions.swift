@@ -26,7 +26,8 @@ struct PlanOptions: ParsableArguments {
             let parts = text.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, let node = NodeID(parsing: parts[0]), let take = Int(parts[1]), take >= 1 else {
                 throw ValidationError(
-                    "--take \(text): expected NODE=N with NODE like ref/1, start/2 or end/3 and N a whole number >= 1.")
+                    "--take \(text): expected NODE=N with NODE like ref/1, start/2, end/3 or clip/4 and N a whole "
+                        + "number >= 1.")
             }
             result[node] = take
         }

@@ -191,6 +191,11 @@ private func links(_ document: [String: Any]) -> [[String: Any]] {
             let plan = try writeSlowPlan(in: dir, scenes: 1, latency: 0)
             #expect(try runFramechain(["run", plan, "--take", "start/x=2"], scratch: dir).status == 64)
             #expect(try runFramechain(["run", plan, "--jobs", "0"], scratch: dir).status == 64)
+            // A take for a node the plan does not have says why: too few scenes, or no clips stage.
+            let scene = try runFramechain(["status", plan, "--take", "ref/2=2"], scratch: dir)
+            #expect(scene.status == 64 && scene.error.contains("--take ref/2=2: the plan has only 1 scene"))
+            let clip = try runFramechain(["status", plan, "--take", "clip/1=2"], scratch: dir)
+            #expect(clip.status == 64 && clip.error.contains("--take clip/1=2: the plan has no clips stage"))
         }
     }
 

@@ -94,7 +94,12 @@ public struct ChainRunner: Sendable {
     public static func validate(takes overrides: [NodeID: Int], graph: ChainGraph) throws {
         for (node, take) in overrides.sorted(by: { $0.key < $1.key }) {
             guard graph.contains(node) else {
-                throw ChainError.invalidTake("--take \(node)=\(take): the plan has only \(graph.sceneCount) scenes")
+                let why =
+                    node.role != .clip || node.scene > graph.sceneCount
+                    ? "the plan has only \(graph.sceneCount) scene\(graph.sceneCount == 1 ? "" : "s")"
+                    : graph.clipScenes.isEmpty
+                        ? "the plan has no clips stage" : "scene \(node.scene) has no clip in the plan's clips stage"
+                throw ChainError.invalidTake("--take \(node)=\(take): \(why)")
             }
             guard (1...PlanLoader.maximumTake).contains(take) else {
                 throw ChainError.invalidTake("--take \(node)=\(take): a take is from 1 to \(PlanLoader.maximumTake)")

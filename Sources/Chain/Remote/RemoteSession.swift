@@ -88,7 +88,7 @@ public final class RemoteSession: Sendable {
         guard actual == digest else {
             let error = RemoteCacheError(
                 .rejected,
-                "the remote's blob \(digest) (the output of \(record.generation.key)) was rejected: its bytes hash to \(actual)"
+                "the remote's blob \(digest) (the output of key \(record.generation.key)) was rejected: its bytes hash to \(actual)"
             )
             note(error)
             throw error
