@@ -128,7 +128,15 @@ public struct HTTPRemoteCache: RemoteCache {
     }
 
     private func unexpected(_ status: HTTPResponseStatus, _ method: HTTPMethod, _ path: String) -> RemoteCacheError {
-        RemoteCacheError(.unavailable, "\(method.rawValue) \(path) answered HTTP \(status.code) \(status.reasonPhrase)")
+        let answer = "\(method.rawValue) \(path) answered HTTP \(status.code) \(status.reasonPhrase)"
+        switch status.code {
+        case 401, 403:
+            // Said plainly: the usual cause is a missing or wrong credential, not a server that is down.
+            let credential = authorization == nil ? "no \(Self.tokenVariable) is set" : "check \(Self.tokenVariable)"
+            return RemoteCacheError(.unavailable, "\(answer): the remote refused the credentials (\(credential))")
+        default:
+            return RemoteCacheError(.unavailable, answer)
+        }
     }
 
     /// Sends one request, retrying transport failures and 5xx answers with exponential backoff and jitter.

@@ -217,4 +217,24 @@ struct RemoteCacheTests {
             #expect(!server.isRunning)
         }
     }
+
+    @Test func aRemoteThatRefusesTheCredentialsSaysSo() throws {
+        try withTemporaryDirectory { directory in
+            let stand = try FakeProviderServer()
+            let plan = fixturesDirectory() + "/plans/perfume-ad.json"
+            let remote = stand.baseURL + "/_unauthorized/cache"
+            let run = try runFramechain(
+                ["status", plan, "--store", directory + "/store", "--remote", remote], scratch: directory)
+            #expect(run.status == 0, "\(run.error)")
+            #expect(
+                run.error.contains("answered HTTP 401 Unauthorized: the remote refused the credentials (no "
+                    + "FRAMECHAIN_REMOTE_TOKEN is set)"), "\(run.error)")
+            let withToken = try runFramechain(
+                ["status", plan, "--store", directory + "/store", "--remote", remote], scratch: directory,
+                environment: ["FRAMECHAIN_REMOTE_TOKEN": "wrong-token-123"])
+            #expect(withToken.error.contains("refused the credentials (check FRAMECHAIN_REMOTE_TOKEN)"))
+            #expect(!withToken.error.contains("wrong-token-123"))
+            stand.stop()
+        }
+    }
 }

@@ -211,6 +211,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send(200, {"method": self.command, "authorization": "Authorization" in self.headers,
                             "body_size": len(body)})
             return True
+        if parts.path.startswith("/_unauthorized/"):
+            # A remote cache that refuses the credentials, as nginx with auth_basic or bazel-remote with htpasswd.
+            self.send(401, {"title": "Unauthorized"}, headers={"WWW-Authenticate": 'Basic realm="cache"'})
+            return True
         if parts.path == "/_big":
             count = int(query["bytes"])
             self.send_response(200)
