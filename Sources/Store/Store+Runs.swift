@@ -44,7 +44,7 @@ extension Store {
     ///   - what: The row, for the error message (`run 2026…`).
     ///   - putAgain: Puts the blobs again. Without it, a collected blob is an error.
     ///   - insert: Inserts the row.
-    /// - Throws: ``StoreError`` `notFound` naming the blob when it is still gone after the last attempt.
+    /// - Throws: ``StoreError`` `io` naming the blob when it is still gone after the last attempt.
     func insert(
         referencing digests: [Digest], what: String, putAgain: (() throws(StoreError) -> Void)?,
         _ insert: (Database) throws -> Void
@@ -63,8 +63,9 @@ extension Store {
             }
             guard let missing else { return }
             guard let putAgain, attempt < Self.insertAttempts else {
+                // A race with another process, not bad input: exit 1 (a retry of the command succeeds).
                 throw StoreError(
-                    code: .notFound,
+                    code: .io,
                     message: "blob \(missing) of \(what) was removed before it was recorded (by a concurrent gc?); "
                         + "run the command again")
             }

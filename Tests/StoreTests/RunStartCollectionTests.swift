@@ -44,7 +44,7 @@ import Testing
             let plan = try store.put(bytes: Array("the plan".utf8)).digest
             _ = try store.collectGarbage(CollectionPolicy(graceSeconds: 0))
             let error = #expect(throws: StoreError.self) { try store.begin(run: record("r1", plan: plan)) }
-            #expect(error?.code == .notFound)
+            #expect(error?.code == .io)
             #expect(error?.message.contains("blob \(plan) of run r1 was removed before it was recorded") == true)
             #expect(try store.runs().isEmpty)
         }
