@@ -53,8 +53,9 @@ public struct ProxyServer: Sendable {
         } catch {
             await upstream.shutdown()
             guard listening.load(ordering: .sequentiallyConsistent) else {
-                // Nothing was served: no run is left behind, and the error names the address.
+                // Nothing was served: no run is left behind, and a failure to bind names the address.
                 session.abandon()
+                guard error is IOError else { throw error }
                 throw ListenError(host: configuration.host, port: configuration.port, cause: error)
             }
             session.finish()

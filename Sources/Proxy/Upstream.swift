@@ -30,10 +30,9 @@ final class Upstream: Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(10), read: timeout)
+        // The pool retries establishing a connection until the connect timeout (a refused upstream is a 502 after
+        // 10 s): with that off, one failed attempt would fail every request queued for the host at once.
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
-        // A refused connection is a 502 at once, not after the connect timeout's worth of retries: the proxy never
-        // retries, the client's own policy does.
-        configuration.connectionPool.retryConnectionEstablishment = false
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

@@ -12,8 +12,8 @@ import Synchronization
 ///
 /// Credentials come from the environment only (``tokenVariable``) and are sent on every request, never stored or
 /// printed; redirects are not followed, so they never reach another origin. A request that fails to connect,
-/// times out or gets a 5xx is retried with backoff (a 5xx up to `attempts` times, a transport failure once, each
-/// connection attempt bounded by the 2 s connect timeout); then the cache reports itself
+/// times out or gets a 5xx is retried with backoff (a 5xx up to `attempts` times, a transport failure once, as the
+/// connection pool already retries connecting for the 2 s connect timeout); then the cache reports itself
 /// ``RemoteCacheError/Kind/unavailable``.
 public struct HTTPRemoteCache: RemoteCache {
     /// The environment variable holding the credential: a bearer token, or `user:password` for basic auth.
@@ -171,8 +171,8 @@ public struct HTTPRemoteCache: RemoteCache {
                 throw RemoteCacheError(.unavailable, "cancelled")
             } catch {
                 lastFailure = "\(method.rawValue) \(path): \(Self.describe(error))"
-                // A transport failure (refused, timed out connecting, reset) is tried once more, not `attempts`
-                // times, so a remote that is down costs at most two connect timeouts, not minutes.
+                // The connection pool already retries connecting until the connect timeout: a transport failure is
+                // tried once more, not `attempts` times, so a remote that is down costs seconds, not minutes.
                 transportFailures += 1
                 if transportFailures >= 2 { break }
             }
@@ -188,14 +188,14 @@ public struct HTTPRemoteCache: RemoteCache {
 
     /// One client for the process: connection pooling across requests, no redirects, a connect timeout. It lives as
     /// long as the process, so it is never shut down.
-    private static let client: HTTPClient = {
-        var configuration = HTTPClient.Configuration(
-            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(60)))
-        // A refused connection fails at once (the loop above tries once more), instead of the pool retrying it
-        // until the connect timeout: a remote that is down is noticed in milliseconds.
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-    }()
+    ///
+    /// The pool keeps retrying to establish a connection until the connect timeout: with that off, one refused
+    /// attempt would fail every request queued for the host (AsyncHTTPClient's pool), so a brief hiccup would give
+    /// the remote up for the whole run.
+    private static let client = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: HTTPClient.Configuration(
+            redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(60))))
 }
 
 /// A remote address that cannot be used.

@@ -104,8 +104,9 @@ struct BlobStore: Sendable {
 
     /// Writes `bytes` into a staging file and fsyncs it.
     ///
-    /// - Parameter sync: `false` leaves the fsync to the caller, who must then call ``syncFileSystem()`` before
-    ///   publishing: a batch pays for one sync instead of one per blob.
+    /// - Parameter sync: `false` leaves the fsync to the caller, who must then call ``syncFileSystem(through:)``
+    ///   (with a handle opened before this write) before publishing: a batch pays for one sync instead of one per
+    ///   blob.
     func stage(bytes: [UInt8], sync: Bool = true) throws(StoreError) -> StagedBlob {
         let (output, temporaryPath) = try makeStagingFile()
         do throws(Errno) {
@@ -131,7 +132,7 @@ struct BlobStore: Sendable {
     /// no-op (the staging copy is dropped; the directory is still synced, since another process may have renamed
     /// the file in without syncing yet); when it is damaged, the freshly staged copy, hashed as it was written,
     /// replaces it.
-    /// - Parameter syncDirectories: `false` leaves the directories to one ``syncFileSystem()`` by the caller.
+    /// - Parameter syncDirectories: `false` leaves the directories to one ``syncFileSystem(through:)`` by the caller.
     func publish(_ staged: [StagedBlob], syncDirectories: Bool = true) throws(StoreError) {
         var touched: Set<String> = []
         var createdPrefixes = false
@@ -161,26 +162,39 @@ struct BlobStore: Sendable {
         }
     }
 
-    /// Whether ``syncFileSystem()`` is available: `syncfs(2)` is Linux's.
-    static var canSyncFileSystem: Bool {
+    /// Whether a batch may be made durable with `syncfs(2)` (``syncFileSystem(through:)``): Linux 5.8 or later,
+    /// where `syncfs` reports the write-back errors that happened since its descriptor was opened (earlier kernels
+    /// report none, so a failed write of a staged file would go unnoticed).
+    static let canSyncFileSystem: Bool = {
         #if os(Linux)
-            true
+            var names = utsname()
+            guard uname(&names) == 0 else { return false }
+            let release = withUnsafeBytes(of: &names.release) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            let numbers = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+            guard numbers.count == 2 else { return false }
+            return (numbers[0], numbers[1]) >= (5, 8)
         #else
-            false
+            return false
         #endif
+    }()
+
+    /// Opens the handle a batch is made durable through: open it **before** the batch's first write, because
+    /// `syncfs` reports only the write-back errors that happened after its descriptor was opened. It is the staging
+    /// directory's, the file system of both the staged files and (renames need it) `blobs/`.
+    func openSyncHandle() throws(StoreError) -> FileHandle {
+        do { return try FileHandle.open(directoryAt: stagingDirectory) } catch {
+            throw .io("cannot open", stagingDirectory, error)
+        }
     }
 
     /// Writes back everything dirty on the store's file system with one `syncfs(2)`, in place of one fsync per
-    /// file and directory of a batch: staged files and renamed entries are durable once it returns. Only where
-    /// ``canSyncFileSystem``.
-    func syncFileSystem() throws(StoreError) {
+    /// file and directory of a batch: staged files and renamed entries are durable once it returns, and a write
+    /// that failed since `handle` was opened is an error. Only where ``canSyncFileSystem``.
+    func syncFileSystem(through handle: FileHandle) throws(StoreError) {
         #if os(Linux)
-            let handle: FileHandle
-            do { handle = try FileHandle.open(directoryAt: root) } catch {
-                throw .io("cannot open", root, error)
-            }
-            defer { try? handle.close() }
-            guard syncfs(handle.descriptor) == 0 else { throw .io("syncfs", root, Errno.current) }
+            guard syncfs(handle.descriptor) == 0 else { throw .io("syncfs", stagingDirectory, Errno.current) }
         #else
             preconditionFailure("syncfs(2) is Linux's; check canSyncFileSystem")
         #endif

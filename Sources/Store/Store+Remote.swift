@@ -38,14 +38,23 @@ extension Store {
         links: [RunLinkRecord] = [], runID: String? = nil
     ) throws(StoreError) -> [Digest: Digest] {
         let contents = generations.map(\.bytes) + extra
-        let staged = try stageBatch(contents)
+        // A large batch is made durable with syncfs, through a handle opened before its first write.
+        let syncHandle =
+            contents.count >= Self.syncfsBatchSize && BlobStore.canSyncFileSystem ? try blobs.openSyncHandle() : nil
+        defer { try? syncHandle?.close() }
+        let staged = try stageBatch(contents, syncingThrough: syncHandle)
         do throws(StoreError) {
             for (received, blob) in zip(generations, staged) where blob.digest != received.generation.output {
                 throw StoreError(
                     code: .integrity,
                     message: "the bytes received for \(received.generation.output) hash to \(blob.digest)")
             }
-            try publishBatch(staged)
+            if let syncHandle {
+                try blobs.publish(staged, syncDirectories: false)
+                try blobs.syncFileSystem(through: syncHandle)
+            } else {
+                try blobs.publish(staged)
+            }
         } catch {
             self.blobs.discard(staged)
             throw error
@@ -102,13 +111,16 @@ extension Store {
 
     /// Writes a batch of blobs to staging files, durably.
     ///
-    /// A large batch on Linux is written without an fsync per file and then made durable by one `syncfs(2)` of the
-    /// store's file system: 300 small blobs from a remote cost two syncs instead of 300 fsyncs plus one per shard
-    /// directory. A small batch (where a whole-file-system sync could cost more than it saves when other programs
-    /// have much unwritten), or a system without `syncfs`, fsyncs each file on eight threads, so that the fsyncs
+    /// With a `syncHandle` (a large batch on Linux 5.8+), the files are written without an fsync each and then made
+    /// durable by one `syncfs(2)` of the store's file system: 300 small blobs from a remote cost two syncs (this one
+    /// and one after their renames, in `receive`) instead of 300 fsyncs plus one per shard directory. Without one
+    /// (a small batch, where a whole-file-system sync could cost more than it saves when other programs have much
+    /// unwritten, or a system without a reliable `syncfs`), each file is fsynced, on eight threads so that the fsyncs
     /// overlap. Either way every staged file is on stable storage before it is renamed into place.
-    private func stageBatch(_ contents: [[UInt8]]) throws(StoreError) -> [StagedBlob] {
-        let deferSync = contents.count >= Self.syncfsBatchSize && BlobStore.canSyncFileSystem
+    private func stageBatch(_ contents: [[UInt8]], syncingThrough syncHandle: FileHandle?) throws(StoreError)
+        -> [StagedBlob]
+    {
+        let deferSync = syncHandle != nil
         let results = Mutex([Result<StagedBlob, StoreError>?](repeating: nil, count: contents.count))
         let blobStore = self.blobs
         // Without fsyncs to overlap, one thread is faster: creating files in the one staging directory takes its
@@ -126,22 +138,12 @@ extension Store {
         let staged = outcomes.compactMap { try? $0.get() }
         do throws(StoreError) {
             for outcome in outcomes { _ = try outcome.get() }
-            if deferSync { try blobStore.syncFileSystem() }
+            if let syncHandle { try blobStore.syncFileSystem(through: syncHandle) }
         } catch {
             blobStore.discard(staged)
             throw error
         }
         return staged
-    }
-
-    /// Renames a staged batch into place; after a large batch one `syncfs(2)` makes the new names durable in place
-    /// of an fsync per shard directory (see ``stageBatch(_:)``).
-    private func publishBatch(_ staged: [StagedBlob]) throws(StoreError) {
-        guard staged.count >= Self.syncfsBatchSize && BlobStore.canSyncFileSystem else {
-            return try blobs.publish(staged)
-        }
-        try blobs.publish(staged, syncDirectories: false)
-        try blobs.syncFileSystem()
     }
 
     /// The smallest batch that is made durable with `syncfs(2)` rather than with fsyncs.

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Chain
-import Foundation
 import Store
 
 /// `framechain pull RUN…`: downloads recorded runs from the remote cache.
@@ -30,23 +29,13 @@ struct PullCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await ExitStatus.reportingErrors {
-            let directory = global.storeDirectory
-            let created = !FileManager.default.fileExists(atPath: directory)
             let store = try global.openStore()
             let transfer = RemoteTransfer(store: store, cache: try remoteOptions.makeCache()!)
-            var pulled = 0
-            do {
-                for run in runs {
-                    let summary = try await transfer.pull(run)
-                    pulled += 1
-                    StandardStream.output.writeLine(
-                        "pulled run \(run): \(summary.recordsMoved) generation(s) and \(summary.blobsMoved) blob(s) "
-                            + "received, \(summary.recordsPresent) generation(s) already here")
-                }
-            } catch {
-                // A store this command created for a run that never came holds nothing: it does not stay behind.
-                if created && pulled == 0 { try? FileManager.default.removeItem(atPath: directory) }
-                throw error
+            for run in runs {
+                let summary = try await transfer.pull(run)
+                StandardStream.output.writeLine(
+                    "pulled run \(run): \(summary.recordsMoved) generation(s) and \(summary.blobsMoved) blob(s) "
+                        + "received, \(summary.recordsPresent) generation(s) already here")
             }
         }
     }

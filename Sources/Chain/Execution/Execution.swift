@@ -75,6 +75,8 @@ struct Execution {
     // MARK: - Scheduling
 
     mutating func execute() async throws -> RunStatus {
+        // Downloads not yet awaited when the run stops on an error are cancelled, not left running.
+        defer { for download in downloads.values { download.cancel() } }
         var ready: [NodeID] = [NodeID(role: .reference, scene: 1)]
         var waiting: [PendingGeneration] = []
         // Every key queued or in flight, with the other nodes of this run that have the same request: they are

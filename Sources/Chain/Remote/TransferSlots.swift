@@ -3,7 +3,9 @@
 actor TransferSlots {
     private let limit: Int
     private var inUse = 0
+    /// Who waits, in order from `head` (a run may queue one download per link: no `removeFirst` shifting).
     private var waiting: [CheckedContinuation<Void, Never>] = []
+    private var head = 0
 
     init(limit: Int) {
         precondition(limit > 0, "a transfer needs at least one slot")
@@ -19,7 +21,17 @@ actor TransferSlots {
             await withCheckedContinuation { waiting.append($0) }
         }
         let value = await body()
-        if waiting.isEmpty { inUse -= 1 } else { waiting.removeFirst().resume() }
+        if head == waiting.count {
+            inUse -= 1
+        } else {
+            let next = waiting[head]
+            head += 1
+            if head == waiting.count {
+                waiting.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            next.resume()
+        }
         return value
     }
 }
